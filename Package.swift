@@ -1,0 +1,55 @@
+// swift-tools-version: 6.2
+// Presso: the Bluetooth LE daemon of pressotherapy boots.
+//
+// Layering (arrows point one way only):
+//   pressod ─┬─ BootsProfile ── BlueZ ── DBus ── CDBus (libdbus-1)
+//            └─ Sequencer ◄── PumpSimulator | GPIOHardware ── GPIO ── CGPIOD (libgpiod v1)
+import PackageDescription
+
+let package = Package(
+    name: "Presso",
+    products: [
+        .executable(name: "pressod", targets: ["pressod"]),
+        .library(name: "DBus", targets: ["DBus"]),
+        .library(name: "Sequencer", targets: ["Sequencer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.1.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries, each wrapped once in its own Swift module.
+        .systemLibrary(
+            name: "CDBus", pkgConfig: "dbus-1",
+            providers: [.apt(["libdbus-1-dev"])]),
+        .systemLibrary(
+            name: "CGPIOD", pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(
+            name: "CBluetooth", pkgConfig: "bluez",
+            providers: [.apt(["libbluetooth-dev"])]),
+
+        .target(name: "DBus", dependencies: ["CDBus"]),
+        .target(name: "Sequencer"),
+        .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
+
+        .executableTarget(
+            name: "pressod",
+            dependencies: [
+                "Sequencer", "PumpSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .testTarget(name: "DBusTests", dependencies: ["DBus"]),
+        .testTarget(
+            name: "SequencerTests",
+            dependencies: [
+                "Sequencer", "PumpSimulator",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+    ]
+)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up and runs Presso's whole test suite on Debian 12 (as root):
+#   1. the fast tier: `swift test` (private dbus-daemons, BlueZ test double, test clocks);
+#   2. the real tier: every scenario under Tests/Real/ that needs a real kernel stack
+#      (bluetoothd + btvirt, gpio-sim) runs inside a small VM booting Debian's kernel.
+# Set PRESSO_SKIP_REAL=1 to run the fast tier only (a developer loop, never CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v swift >/dev/null 2>&1 || export PATH=$PATH:/opt/swift/usr/bin
+
+bash scripts/setup.sh build test
+swift build --build-tests
+swift test 2>&1 | tee /tmp/presso-swift-test.log
+status=${PIPESTATUS[0]}
+[ "$status" = 0 ] || { echo "fast tier failed (exit $status)"; exit "$status"; }
+
+if [ "${PRESSO_SKIP_REAL:-0}" != 1 ] && [ -x Tests/Real/run.sh ]; then
+    bash scripts/setup.sh vm
+    Tests/Real/run.sh
+fi
