@@ -9,8 +9,6 @@ import PackageDescription
 let package = Package(
     name: "Presso",
     products: [
-        .executable(name: "pressod", targets: ["pressod"]),
-        .library(name: "DBus", targets: ["DBus"]),
         .library(name: "Sequencer", targets: ["Sequencer"]),
     ],
     dependencies: [
@@ -31,25 +29,6 @@ let package = Package(
             name: "CBluetooth", pkgConfig: "bluez",
             providers: [.apt(["libbluetooth-dev"])]),
 
-        .target(name: "DBus", dependencies: ["CDBus"]),
         .target(name: "Sequencer"),
-        .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
-
-        .executableTarget(
-            name: "pressod",
-            dependencies: [
-                "Sequencer", "PumpSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
-
-        .testTarget(name: "DBusTests", dependencies: ["DBus"]),
-        .testTarget(
-            name: "SequencerTests",
-            dependencies: [
-                "Sequencer", "PumpSimulator",
-                .product(name: "Clocks", package: "swift-clocks"),
-                .product(name: "PropertyBased", package: "swift-property-based"),
-            ]),
     ]
 )
