@@ -30,5 +30,11 @@ let package = Package(
             providers: [.apt(["libbluetooth-dev"])]),
 
         .target(name: "Sequencer"),
+
+        // The daemon's files: configuration (read-only, line-accurate errors) and user settings
+        // (crash-safe JSON).
+        .target(name: "PressoConfig"),
+        .target(name: "SettingsStore"),
+        .testTarget(name: "PressoConfigTests", dependencies: ["PressoConfig", "SettingsStore"]),
     ]
 )
