@@ -3,7 +3,6 @@
 //
 // Layering (arrows point one way only):
 //   pressod ─┬─ BootsProfile ── BlueZ ── DBus ── CDBus (libdbus-1)
-//            └─ Sequencer ◄── PumpSimulator | GPIOHardware ── GPIO ── CGPIOD (libgpiod v1)
 import PackageDescription
 
 let package = Package(
@@ -30,5 +29,10 @@ let package = Package(
             providers: [.apt(["libbluetooth-dev"])]),
 
         .target(name: "Sequencer"),
+
+        // libgpiod v1, wrapped once; and the boots' pump, valves, sensor and button on top of it.
+        .target(name: "GPIO", dependencies: ["CGPIOD"]),
+        .executableTarget(name: "gpio-probe", dependencies: ["GPIO"]),
+        .testTarget(name: "GPIOTests", dependencies: ["GPIO"]),
     ]
 )
