@@ -3,12 +3,14 @@
 //
 // Layering (arrows point one way only):
 //   pressod ─┬─ BootsProfile ── BlueZ ── DBus ── CDBus (libdbus-1)
+//            └─ Sequencer ◄── PumpSimulator | GPIOHardware ── GPIO ── CGPIOD (libgpiod v1)
 import PackageDescription
 
 let package = Package(
     name: "Presso",
     products: [
         .library(name: "Sequencer", targets: ["Sequencer"]),
+        .library(name: "GPIOHardware", targets: ["GPIOHardware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,7 +34,9 @@ let package = Package(
 
         // libgpiod v1, wrapped once; and the boots' pump, valves, sensor and button on top of it.
         .target(name: "GPIO", dependencies: ["CGPIOD"]),
+        .target(name: "GPIOHardware", dependencies: ["GPIO", "Sequencer"]),
         .executableTarget(name: "gpio-probe", dependencies: ["GPIO"]),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO"]),
+        .testTarget(name: "GPIOHardwareTests", dependencies: ["GPIOHardware", "GPIO", "Sequencer"]),
     ]
 )
