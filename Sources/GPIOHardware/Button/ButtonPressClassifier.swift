@@ -25,6 +25,8 @@ public struct ButtonPressClassifier: Sendable {
     /// when watching began (its release must not count as a press).
     private var pressedSince: Duration?
     private var longPressReported = false
+    /// Events become certain either at an edge or on `advance(to:)`; they wait here to be taken.
+    private var pending: [ButtonEvent] = []
 
     /// - Parameter initiallyPressed: the level when watching begins (a button held during boot
     ///   produces no event).
@@ -36,8 +38,11 @@ public struct ButtonPressClassifier: Sendable {
         lastEdge = start
     }
 
-    /// Records an edge: the line's (logical) level is now `pressed`, since `time`.
+    /// Records an edge: the line's (logical) level is now `pressed`, since `time`. Whatever had
+    /// become certain before it (e.g. a press that had held past the debounce) is settled first,
+    /// so edges read in a burst after a delay classify as if they had been seen one by one.
     public mutating func edge(pressed: Bool, at time: Duration) {
+        settle(at: time)
         guard pressed != rawPressed else { return }  // a repeated level: an edge was lost; nothing changed
         rawPressed = pressed
         lastEdge = time
@@ -45,7 +50,12 @@ public struct ButtonPressClassifier: Sendable {
 
     /// The events that have become certain by `now`, in order.
     public mutating func advance(to now: Duration) -> [ButtonEvent] {
-        var events: [ButtonEvent] = []
+        settle(at: now)
+        defer { pending = [] }
+        return pending
+    }
+
+    private mutating func settle(at now: Duration) {
         if rawPressed != isPressed, now - lastEdge >= debounce {
             if rawPressed {
                 isPressed = true
@@ -55,16 +65,15 @@ public struct ButtonPressClassifier: Sendable {
                 isPressed = false
                 if let since = pressedSince, !longPressReported {
                     let held = lastEdge - since
-                    events.append(held >= longPress ? .longPress : .shortPress(duration: held))
+                    pending.append(held >= longPress ? .longPress : .shortPress(duration: held))
                 }
                 pressedSince = nil
             }
         }
         if isPressed, let since = pressedSince, !longPressReported, now - since >= longPress {
             longPressReported = true
-            events.append(.longPress)
+            pending.append(.longPress)
         }
-        return events
     }
 
     /// The next time `advance(to:)` could report something without a new edge, if any.
