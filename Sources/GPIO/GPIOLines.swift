@@ -136,7 +136,8 @@ public final class GPIOOutputLine: Sendable {
         try requested.perform("read value") { gpiod_line_get_value($0) } != 0
     }
 
-    /// Gives the line back. The kernel keeps driving the last value until someone else requests it.
+    /// Gives the line back. What the pin does then is the driver's choice, not ours: many SoC
+    /// drivers keep the last level, gpio-sim returns the line to its pull (seen in the VM).
     public func release() { requested.release() }
 }
 

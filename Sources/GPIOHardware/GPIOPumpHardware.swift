@@ -12,6 +12,11 @@ import Synchronization
 /// - `drive` sets every line even when one fails, then throws naming each failure;
 /// - `close()` (and `deinit`) vents, then releases every line.
 ///
+/// What released lines do after `close()` or process exit is up to the GPIO driver (gpio-sim
+/// returns them to their pull: a vented exhaust line fell back to 0 in the VM). Only the wiring
+/// can make "not driven" safe: normally-open exhaust valves (`normally_open = true`) and gate
+/// pull-downs on the pump and valve drivers.
+///
 /// Sendable: outputs and the sensor sit behind separate locks, so a slow sensor reading (up to
 /// its timeout) never delays a `drive` that vents.
 public final class GPIOPumpHardware: PumpHardware {
