@@ -10,6 +10,7 @@ let package = Package(
     name: "Presso",
     products: [
         .library(name: "Sequencer", targets: ["Sequencer"]),
+        .library(name: "GPIOHardware", targets: ["GPIOHardware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -36,5 +37,12 @@ let package = Package(
         .target(name: "PressoConfig"),
         .target(name: "SettingsStore"),
         .testTarget(name: "PressoConfigTests", dependencies: ["PressoConfig", "SettingsStore"]),
+
+        // libgpiod v1, wrapped once; and the boots' pump, valves, sensor and button on top of it.
+        .target(name: "GPIO", dependencies: ["CGPIOD"]),
+        .target(name: "GPIOHardware", dependencies: ["GPIO", "Sequencer"]),
+        .executableTarget(name: "gpio-probe", dependencies: ["GPIO"]),
+        .testTarget(name: "GPIOTests", dependencies: ["GPIO"]),
+        .testTarget(name: "GPIOHardwareTests", dependencies: ["GPIOHardware", "GPIO", "Sequencer"]),
     ]
 )
