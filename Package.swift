@@ -10,6 +10,8 @@ let package = Package(
     name: "Presso",
     products: [
         .library(name: "Sequencer", targets: ["Sequencer"]),
+        .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
+        .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -29,6 +31,18 @@ let package = Package(
             name: "CBluetooth", pkgConfig: "bluez",
             providers: [.apt(["libbluetooth-dev"])]),
 
+        // The inflation sequencer: programs, session timer, safety rules (pure, injected clock).
         .target(name: "Sequencer"),
+        // A physics model of pump, valves and sensors standing in for the boots.
+        .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
+        // Watch a real-time session on the simulated pump; `bench` measures the control loop.
+        .executableTarget(name: "sequencer-demo", dependencies: ["Sequencer", "PumpSimulator"]),
+        .testTarget(
+            name: "SequencerTests",
+            dependencies: [
+                "Sequencer", "PumpSimulator",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
     ]
 )
