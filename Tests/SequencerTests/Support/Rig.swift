@@ -20,17 +20,26 @@ struct Rig {
         HardwareLayout(installedChambers: chambers, exhaust: exhaust, sensing: sensing)
     }
 
-    /// Advances one period and ticks, `count` times; `each` sees the snapshot after every tick.
-    func step(_ count: Int = 1, each: ((SequencerSnapshot) -> Void)? = nil) {
+    /// Advances one period and ticks, `count` times.
+    func step(_ count: Int = 1) {
         for _ in 0..<count {
             clock.advance(by: period)
             sequencer.tick()
-            each?(sequencer.snapshot)
+        }
+    }
+
+    /// As `step`, with `each` seeing the snapshot after every tick.
+    func step(_ count: Int, each: (SequencerSnapshot) -> Void) {
+        for _ in 0..<count {
+            step()
+            each(sequencer.snapshot)
         }
     }
 
     /// Ticks for `duration` of clock time.
-    func run(for duration: Duration, each: ((SequencerSnapshot) -> Void)? = nil) {
+    func run(for duration: Duration) { step(Int(duration / period)) }
+
+    func run(for duration: Duration, each: (SequencerSnapshot) -> Void) {
         step(Int(duration / period), each: each)
     }
 
