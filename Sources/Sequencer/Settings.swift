@@ -22,7 +22,8 @@ public struct SequencerConfig: Sendable, Equatable {
     public var stuckWindow: Duration = .milliseconds(300)
     public var stuckTolerance: Double = 0.05
     /// Readings changing faster than this (mmHg/s) are implausible: air does not move that fast.
-    public var maxSlewRate: Double = 1000
+    /// Generous: a chamber equalizing through a valve stuck open drops ~50 mmHg in one tick.
+    public var maxSlewRate: Double = 3000
     /// Ticks further apart than this fault (`FaultCode.loopStalled`) while a session runs.
     public var maxTickGap: Duration = .milliseconds(500)
     /// The shortest session accepted. Product rule: 1 minute; a demo may lower it to 10 s.
