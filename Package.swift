@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .library(name: "Sequencer", targets: ["Sequencer"]),
         .library(name: "GPIOHardware", targets: ["GPIOHardware"]),
+        .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
+        .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,6 +32,7 @@ let package = Package(
             name: "CBluetooth", pkgConfig: "bluez",
             providers: [.apt(["libbluetooth-dev"])]),
 
+        // The inflation sequencer: programs, session timer, safety rules (pure, injected clock).
         .target(name: "Sequencer"),
 
         // The daemon's files: configuration (read-only, line-accurate errors) and user settings
@@ -44,5 +47,16 @@ let package = Package(
         .executableTarget(name: "gpio-probe", dependencies: ["GPIO"]),
         .testTarget(name: "GPIOTests", dependencies: ["GPIO"]),
         .testTarget(name: "GPIOHardwareTests", dependencies: ["GPIOHardware", "GPIO", "Sequencer"]),
+        // A physics model of pump, valves and sensors standing in for the boots.
+        .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
+        // Watch a real-time session on the simulated pump; `bench` measures the control loop.
+        .executableTarget(name: "sequencer-demo", dependencies: ["Sequencer", "PumpSimulator"]),
+        .testTarget(
+            name: "SequencerTests",
+            dependencies: [
+                "Sequencer", "PumpSimulator",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
     ]
 )

@@ -141,7 +141,7 @@ public struct GPIOHardwareStartupError: Error, Sendable, Equatable, CustomString
         self.init(entry: entry, spec: spec, reason: error.description, gpioError: error)
     }
 
-    init(_ error: ConfigurationError) {
+    init(_ error: GPIOConfigurationError) {
         self.init(entry: error.entry, spec: nil, reason: error.message)
     }
 

@@ -22,12 +22,23 @@ public struct ChamberSet: OptionSet, Sendable, Hashable, CustomStringConvertible
 
     public static let maxChambers = 12
 
+    // A bit test, not `contains(ChamberSet(...))`: the control loop asks this many times a tick,
+    // and the generic OptionSet path is slow in debug builds (and so in tests).
     public func contains(chamber: Int) -> Bool {
-        (1...ChamberSet.maxChambers).contains(chamber) && contains(ChamberSet(chamber: chamber))
+        chamber >= 1 && chamber <= ChamberSet.maxChambers && rawValue & (1 << UInt16(chamber - 1)) != 0
     }
 
     /// The chambers in the set, in ascending order (feet first).
-    public var chambers: [Int] { (1...ChamberSet.maxChambers).filter { contains(chamber: $0) } }
+    public var chambers: [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(rawValue.nonzeroBitCount)
+        var bits = rawValue & ((1 << UInt16(ChamberSet.maxChambers)) - 1)
+        while bits != 0 {
+            result.append(bits.trailingZeroBitCount + 1)
+            bits &= bits - 1
+        }
+        return result
+    }
 
     public var description: String { "{" + chambers.map(String.init).joined(separator: ",") + "}" }
 }

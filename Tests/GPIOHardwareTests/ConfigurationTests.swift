@@ -57,7 +57,7 @@ private func gpio(_ offset: UInt32, activeLow: Bool = false, bias: GPIOLineSpec.
         "exhaust": ["layout": "per-chamber", "chamber1": "gpiochip0:20", "chamber2": "gpiochip0:21", "chamber3": "gpiochip0:22"],
     ]
 
-    func error(_ change: (inout [String: [String: String]]) -> Void) -> ConfigurationError? {
+    func error(_ change: (inout [String: [String: String]]) -> Void) -> GPIOConfigurationError? {
         var sections = minimal
         change(&sections)
         do {
@@ -105,7 +105,7 @@ private func gpio(_ offset: UInt32, activeLow: Bool = false, bias: GPIOLineSpec.
         #expect(configuration.exhaust == ExhaustConfiguration(.common(GPIOLineSpec(.name("EXHAUST", chip: nil))), normallyOpen: true))
         #expect(configuration.layout.exhaust == .commonManifold)
         sections["exhaust"] = ["layout": "common"]
-        #expect(throws: ConfigurationError("[exhaust] line", "missing")) { try GPIOHardwareConfiguration(sections: sections) }
+        #expect(throws: GPIOConfigurationError("[exhaust] line", "missing")) { try GPIOHardwareConfiguration(sections: sections) }
     }
 }
 

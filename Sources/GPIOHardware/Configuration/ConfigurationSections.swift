@@ -5,7 +5,7 @@ import Sequencer
 /// `GPIOHardwareConfiguration`. Unknown sections and keys are errors: a typo in a wiring file
 /// must not silently leave a valve undriven.
 extension GPIOHardwareConfiguration {
-    public init(sections: [String: [String: String]]) throws(ConfigurationError) {
+    public init(sections: [String: [String: String]]) throws(GPIOConfigurationError) {
         let known: [String: (fixed: Set<String>, numbered: String?)] = [
             "hardware": (["chambers", "consumer"], nil),
             "pump": (["line"], nil),
@@ -16,17 +16,17 @@ extension GPIOHardwareConfiguration {
         ]
         for (name, keys) in sections {
             guard let allowed = known[name] else {
-                throw ConfigurationError("[\(name)]", "unknown section (known: \(known.keys.sorted().joined(separator: ", ")))")
+                throw GPIOConfigurationError("[\(name)]", "unknown section (known: \(known.keys.sorted().joined(separator: ", ")))")
             }
             for key in keys.keys where !allowed.fixed.contains(key) {
                 if let prefix = allowed.numbered, key.hasPrefix(prefix), Int(key.dropFirst(prefix.count)) != nil { continue }
-                throw ConfigurationError(name, key, "unknown key")
+                throw GPIOConfigurationError(name, key, "unknown key")
             }
         }
         let hardware = Section("hardware", sections["hardware"])
         let chambers = try hardware.integer("chambers")
         guard (1...ChamberSet.maxChambers).contains(chambers) else {
-            throw ConfigurationError("hardware", "chambers", "\(chambers) is not in 1...\(ChamberSet.maxChambers)")
+            throw GPIOConfigurationError("hardware", "chambers", "\(chambers) is not in 1...\(ChamberSet.maxChambers)")
         }
         let valves = Section("valves", sections["valves"])
         let exhaust = Section("exhaust", sections["exhaust"])
@@ -34,7 +34,7 @@ extension GPIOHardwareConfiguration {
         switch try exhaust.required("layout") {
         case "common": exhaustLines = .common(try exhaust.line("line"))
         case "per-chamber": exhaustLines = .perChamber(try exhaust.numberedLines("chamber", count: chambers))
-        case let other: throw ConfigurationError("exhaust", "layout", "'\(other)' is not common or per-chamber")
+        case let other: throw GPIOConfigurationError("exhaust", "layout", "'\(other)' is not common or per-chamber")
         }
         self.init(
             chambers: chambers,
@@ -44,7 +44,7 @@ extension GPIOHardwareConfiguration {
             inletsNormallyOpen: try valves.flag("normally_open") ?? false,
             exhaust: ExhaustConfiguration(exhaustLines, normallyOpen: try exhaust.flag("normally_open") ?? false),
             sensor: try SensorConfiguration(Section("sensor", sections["sensor"])),
-            button: try sections["button"].map { keys throws(ConfigurationError) in
+            button: try sections["button"].map { keys throws(GPIOConfigurationError) in
                 let button = Section("button", keys)
                 let defaults = ButtonConfiguration(line: try button.line("line"))
                 return ButtonConfiguration(
@@ -57,8 +57,8 @@ extension GPIOHardwareConfiguration {
 }
 
 extension SensorConfiguration {
-    init(_ sensor: Section) throws(ConfigurationError) {
-        func calibration() throws(ConfigurationError) -> PressureCalibration {
+    init(_ sensor: Section) throws(GPIOConfigurationError) {
+        func calibration() throws(GPIOConfigurationError) -> PressureCalibration {
             let defaults = PressureCalibration(zero: 0, perKilopascal: 1)
             return PressureCalibration(
                 zero: try sensor.number("zero") ?? defaults.zero,
@@ -73,7 +73,7 @@ extension SensorConfiguration {
             switch sensor.optional("rate") ?? "40hz" {
             case "10hz": mode = .differential10Hz
             case "40hz": mode = .differential40Hz
-            case let other: throw ConfigurationError("sensor", "rate", "'\(other)' is not 10hz or 40hz")
+            case let other: throw GPIOConfigurationError("sensor", "rate", "'\(other)' is not 10hz or 40hz")
             }
             self = .hx710b(HX710BConfiguration(
                 clock: try sensor.line("clock"), data: try sensor.line("data"), mode: mode,
@@ -84,7 +84,7 @@ extension SensorConfiguration {
                 directory: sensor.optional("device") ?? IIOChannelConfiguration(channel: 0, calibration: .init(zero: 0, perKilopascal: 1)).directory,
                 channel: try sensor.integer("channel"),
                 calibration: try calibration()))
-        case let other: throw ConfigurationError("sensor", "type", "'\(other)' is not none, hx710b or iio")
+        case let other: throw GPIOConfigurationError("sensor", "type", "'\(other)' is not none, hx710b or iio")
         }
     }
 }
@@ -103,53 +103,53 @@ struct Section {
         keys[key].map { $0.trimmingWhitespace() }
     }
 
-    func required(_ key: String) throws(ConfigurationError) -> String {
-        guard let value = optional(key), !value.isEmpty else { throw ConfigurationError(name, key, "missing") }
+    func required(_ key: String) throws(GPIOConfigurationError) -> String {
+        guard let value = optional(key), !value.isEmpty else { throw GPIOConfigurationError(name, key, "missing") }
         return value
     }
 
-    func integer(_ key: String) throws(ConfigurationError) -> Int {
+    func integer(_ key: String) throws(GPIOConfigurationError) -> Int {
         let text = try required(key)
-        guard let value = Int(text) else { throw ConfigurationError(name, key, "'\(text)' is not a whole number") }
+        guard let value = Int(text) else { throw GPIOConfigurationError(name, key, "'\(text)' is not a whole number") }
         return value
     }
 
-    func number(_ key: String) throws(ConfigurationError) -> Double? {
+    func number(_ key: String) throws(GPIOConfigurationError) -> Double? {
         guard let text = optional(key) else { return nil }
-        guard let value = Double(text), value.isFinite else { throw ConfigurationError(name, key, "'\(text)' is not a number") }
+        guard let value = Double(text), value.isFinite else { throw GPIOConfigurationError(name, key, "'\(text)' is not a number") }
         return value
     }
 
-    func requiredNumber(_ key: String) throws(ConfigurationError) -> Double {
+    func requiredNumber(_ key: String) throws(GPIOConfigurationError) -> Double {
         _ = try required(key)
         return try number(key)!
     }
 
-    func milliseconds(_ key: String) throws(ConfigurationError) -> Duration? {
+    func milliseconds(_ key: String) throws(GPIOConfigurationError) -> Duration? {
         guard let text = optional(key) else { return nil }
-        guard let value = Int(text), value >= 0 else { throw ConfigurationError(name, key, "'\(text)' is not a number of milliseconds") }
+        guard let value = Int(text), value >= 0 else { throw GPIOConfigurationError(name, key, "'\(text)' is not a number of milliseconds") }
         return .milliseconds(value)
     }
 
-    func flag(_ key: String) throws(ConfigurationError) -> Bool? {
+    func flag(_ key: String) throws(GPIOConfigurationError) -> Bool? {
         guard let text = optional(key) else { return nil }
         switch text {
         case "true", "yes", "1": return true
         case "false", "no", "0": return false
-        default: throw ConfigurationError(name, key, "'\(text)' is not true or false")
+        default: throw GPIOConfigurationError(name, key, "'\(text)' is not true or false")
         }
     }
 
-    func line(_ key: String) throws(ConfigurationError) -> GPIOLineSpec {
+    func line(_ key: String) throws(GPIOConfigurationError) -> GPIOLineSpec {
         let text = try required(key)
-        do { return try GPIOLineSpec(parsing: text) } catch { throw ConfigurationError(name, key, error.description) }
+        do { return try GPIOLineSpec(parsing: text) } catch { throw GPIOConfigurationError(name, key, error.description) }
     }
 
     /// `prefix1` ... `prefixN`, all present, none beyond N.
-    func numberedLines(_ prefix: String, count: Int) throws(ConfigurationError) -> [GPIOLineSpec] {
+    func numberedLines(_ prefix: String, count: Int) throws(GPIOConfigurationError) -> [GPIOLineSpec] {
         for key in keys.keys where key.hasPrefix(prefix) {
             if let n = Int(key.dropFirst(prefix.count)), !(1...max(count, 1)).contains(n) {
-                throw ConfigurationError(name, key, "there are only \(count) chambers")
+                throw GPIOConfigurationError(name, key, "there are only \(count) chambers")
             }
         }
         var lines: [GPIOLineSpec] = []

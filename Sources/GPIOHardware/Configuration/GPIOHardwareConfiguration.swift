@@ -47,17 +47,17 @@ public struct GPIOHardwareConfiguration: Sendable, Equatable {
     }
 
     /// Checks that the wiring is complete and consistent, naming the first entry that is not.
-    public func validate() throws(ConfigurationError) {
+    public func validate() throws(GPIOConfigurationError) {
         guard (1...ChamberSet.maxChambers).contains(chambers) else {
-            throw ConfigurationError("hardware", "chambers", "\(chambers) is not in 1...\(ChamberSet.maxChambers)")
+            throw GPIOConfigurationError("hardware", "chambers", "\(chambers) is not in 1...\(ChamberSet.maxChambers)")
         }
-        guard !consumer.isEmpty else { throw ConfigurationError("hardware", "consumer", "must not be empty") }
+        guard !consumer.isEmpty else { throw GPIOConfigurationError("hardware", "consumer", "must not be empty") }
         guard inlets.count == chambers else {
-            throw ConfigurationError("valves", "inlet\(min(inlets.count, chambers) + 1)",
+            throw GPIOConfigurationError("valves", "inlet\(min(inlets.count, chambers) + 1)",
                                      "\(chambers) chambers need inlet1...inlet\(chambers); \(inlets.count) given")
         }
         if case .perChamber(let valves) = exhaust.lines, valves.count != chambers {
-            throw ConfigurationError("exhaust", "chamber\(min(valves.count, chambers) + 1)",
+            throw GPIOConfigurationError("exhaust", "chamber\(min(valves.count, chambers) + 1)",
                                      "per-chamber exhaust with \(chambers) chambers needs chamber1...chamber\(chambers); \(valves.count) given")
         }
         try sensor.validate()
@@ -66,7 +66,7 @@ public struct GPIOHardwareConfiguration: Sendable, Equatable {
         var seen: [GPIOLineSpec.Address: String] = [:]
         for (entry, spec) in allLines {
             if let first = seen[spec.address] {
-                throw ConfigurationError(entry, "\(spec) is already used by \(first)")
+                throw GPIOConfigurationError(entry, "\(spec) is already used by \(first)")
             }
             seen[spec.address] = entry
         }
@@ -119,18 +119,18 @@ public struct ButtonConfiguration: Sendable, Equatable {
         self.longPress = longPress
     }
 
-    func validate() throws(ConfigurationError) {
+    func validate() throws(GPIOConfigurationError) {
         guard debounce >= .zero, debounce <= .milliseconds(500) else {
-            throw ConfigurationError("button", "debounce_ms", "must be in 0...500")
+            throw GPIOConfigurationError("button", "debounce_ms", "must be in 0...500")
         }
         guard longPress > debounce else {
-            throw ConfigurationError("button", "long_press_ms", "must be longer than debounce_ms")
+            throw GPIOConfigurationError("button", "long_press_ms", "must be longer than debounce_ms")
         }
     }
 }
 
 /// A configuration entry that is missing, malformed or inconsistent.
-public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct GPIOConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The entry, e.g. "[valves] inlet3" or "[exhaust]".
     public var entry: String
     public var message: String

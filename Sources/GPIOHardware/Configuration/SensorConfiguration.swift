@@ -7,19 +7,19 @@ public enum SensorConfiguration: Sendable, Equatable {
     /// `type = iio`: a Linux IIO ADC voltage channel.
     case iio(IIOChannelConfiguration)
 
-    func validate() throws(ConfigurationError) {
+    func validate() throws(GPIOConfigurationError) {
         switch self {
         case .none: return
         case .hx710b(let adc):
             try adc.calibration.validate()
             guard adc.timeout >= .milliseconds(50), adc.timeout <= .seconds(5) else {
-                throw ConfigurationError("sensor", "timeout_ms", "must be in 50...5000 (a 10 Hz conversion takes 100 ms)")
+                throw GPIOConfigurationError("sensor", "timeout_ms", "must be in 50...5000 (a 10 Hz conversion takes 100 ms)")
             }
         case .iio(let channel):
             try channel.calibration.validate()
-            guard channel.channel >= 0 else { throw ConfigurationError("sensor", "channel", "must be 0 or more") }
+            guard channel.channel >= 0 else { throw GPIOConfigurationError("sensor", "channel", "must be 0 or more") }
             guard channel.directory.hasPrefix("/") else {
-                throw ConfigurationError("sensor", "device", "must be an absolute path, e.g. /sys/bus/iio/devices/iio:device0")
+                throw GPIOConfigurationError("sensor", "device", "must be an absolute path, e.g. /sys/bus/iio/devices/iio:device0")
             }
         }
     }
@@ -48,13 +48,13 @@ public struct PressureCalibration: Sendable, Equatable {
         (reading - zero) / perKilopascal * Self.millimetresOfMercuryPerKilopascal
     }
 
-    func validate() throws(ConfigurationError) {
-        guard zero.isFinite else { throw ConfigurationError("sensor", "zero", "must be a number") }
+    func validate() throws(GPIOConfigurationError) {
+        guard zero.isFinite else { throw GPIOConfigurationError("sensor", "zero", "must be a number") }
         guard perKilopascal.isFinite, perKilopascal != 0 else {
-            throw ConfigurationError("sensor", "per_kpa", "must be a non-zero number")
+            throw GPIOConfigurationError("sensor", "per_kpa", "must be a non-zero number")
         }
         guard plausibleRange.lowerBound.isFinite, plausibleRange.upperBound.isFinite else {
-            throw ConfigurationError("sensor", "min_mmhg", "min_mmhg and max_mmhg must be numbers")
+            throw GPIOConfigurationError("sensor", "min_mmhg", "min_mmhg and max_mmhg must be numbers")
         }
     }
 }

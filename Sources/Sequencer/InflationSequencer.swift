@@ -1,0 +1,192 @@
+import Synchronization
+
+/// The inflation sequencer as the daemon runs it: owns a `SequencerCore`, the pump hardware and
+/// the fixed-rate control loop on an injected clock.
+///
+/// Concurrency: one mutex guards the core *and* the hardware, so a tick (read → step → drive)
+/// and a command (which may vent at once) never interleave. Commands are synchronous and cheap,
+/// callable from any thread (a D-Bus callback, a button handler). Observers are called outside
+/// the lock.
+///
+/// Every path out vents: construction drives `.vented` before anything else, `run()` vents
+/// when cancelled, `shutDown()` vents, and every fault vents within the tick that sees it.
+public final class InflationSequencer: Sendable {
+    /// One tick of the loop, for watchdogs and benchmarks: offsets on the sequencer's clock.
+    public struct TickReport: Sendable {
+        public var scheduled: Duration
+        public var started: Duration
+        public var finished: Duration
+    }
+
+    private struct State {
+        var core: SequencerCore
+        var observers: [Int: AsyncStream<SequencerSnapshot>.Continuation] = [:]
+        var nextObserver = 0
+    }
+
+    public let hardware: any PumpHardware
+    public let config: SequencerConfig
+    public let layout: HardwareLayout
+    private let time: ClockReader
+    private let state: Mutex<State>
+
+    /// Vents the hardware at once (a failed vent latches `actuatorFailure`).
+    public init(hardware: any PumpHardware, config: SequencerConfig = SequencerConfig(),
+                clock: any Clock<Duration> = ContinuousClock()) throws(ConfigurationError) {
+        var core = try SequencerCore(layout: hardware.layout, config: config)
+        let time = ClockReader(clock)
+        do {
+            try hardware.drive(.vented(hardware.layout))
+        } catch {
+            core.actuatorFailed(error, at: time.now())
+        }
+        self.hardware = hardware
+        self.config = config
+        self.layout = hardware.layout
+        self.time = time
+        self.state = Mutex(State(core: core))
+    }
+
+    // MARK: Live state
+
+    /// The live state now.
+    public var snapshot: SequencerSnapshot {
+        let now = time.now()
+        return state.withLock { $0.core.snapshot(at: now) }
+    }
+
+    /// Live state after every tick and every command, newest only (a slow reader skips
+    /// snapshots, never falls behind). Starts with the current snapshot.
+    public func snapshots() -> AsyncStream<SequencerSnapshot> {
+        let (stream, continuation) = AsyncStream.makeStream(of: SequencerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+        let now = time.now()
+        let id = state.withLock { s in
+            let id = s.nextObserver
+            s.nextObserver += 1
+            s.observers[id] = continuation
+            continuation.yield(s.core.snapshot(at: now))
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.observers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    // MARK: Commands
+
+    public func start() throws(CommandError) {
+        try command { (core, now) throws(CommandError) in try core.start(at: now) }
+    }
+
+    /// Vents and freezes the timer.
+    public func pause() throws(CommandError) {
+        try command { (core, now) throws(CommandError) in try core.pause(at: now) }
+    }
+
+    public func resume() throws(CommandError) {
+        try command { (core, now) throws(CommandError) in try core.resume(at: now) }
+    }
+
+    public func stop() throws(CommandError) {
+        try command { (core, now) throws(CommandError) in try core.stop(at: now) }
+    }
+
+    /// Vents at once and latches `FaultCode.emergencyStop`. Always accepted.
+    public func emergencyStop() {
+        command { (core, now) throws(Never) in core.emergencyStop(at: now) }
+    }
+
+    public func clearFault() throws(CommandError) {
+        try command { (core, now) throws(CommandError) in try core.clearFault(at: now) }
+    }
+
+    /// Validates and applies a parameter write (safe boundaries: see `SequencerCore`).
+    public func update(_ change: SettingsChange) throws(SettingsError) {
+        let now = time.now()
+        let snapshot = try state.withLock { (s: inout State) throws(SettingsError) -> SequencerSnapshot in
+            try s.core.update(change, at: now)
+            return s.core.snapshot(at: now)
+        }
+        publish(snapshot)
+    }
+
+    // MARK: The loop
+
+    /// One control step now: read the sensor, step the core, drive the outputs.
+    public func tick() {
+        let now = time.now()
+        let published = state.withLock { s -> (SequencerSnapshot, [AsyncStream<SequencerSnapshot>.Continuation])? in
+            let sample: Result<PressureSample, HardwareError>
+            if layout.sensing == .none {
+                sample = .success(PressureSample())
+            } else {
+                do throws(HardwareError) { sample = .success(try hardware.readPressure()) } catch { sample = .failure(error) }
+            }
+            let output = s.core.tick(now: now, sample: sample)
+            drive(output, &s.core, at: now)
+            return s.observers.isEmpty ? nil : (s.core.snapshot(at: now), Array(s.observers.values))
+        }
+        // Snapshots are built only when someone listens: the loop stays cheap otherwise.
+        if let (snapshot, observers) = published {
+            for observer in observers { observer.yield(snapshot) }
+        }
+    }
+
+    /// Runs the control loop at `config.tickRate` until the task is cancelled, then vents.
+    /// A late tick is not made up for with a burst: the schedule restarts from now (and the core
+    /// faults `loopStalled` if the gap exceeded `maxTickGap`).
+    public func run(onTick: (@Sendable (TickReport) -> Void)? = nil) async {
+        let period = config.tickPeriod
+        var scheduled = time.now()
+        while !Task.isCancelled {
+            let started = time.now()
+            tick()
+            onTick?(TickReport(scheduled: scheduled, started: started, finished: time.now()))
+            scheduled += period
+            let now = time.now()
+            if scheduled < now { scheduled = now }
+            do { try await time.sleep(scheduled) } catch { break }
+        }
+        shutDown()
+    }
+
+    /// Ends any session and vents: for SIGTERM, fatal errors and every other way out.
+    public func shutDown() {
+        let now = time.now()
+        let snapshot = state.withLock { s in
+            if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
+            drive(.vented(layout), &s.core, at: now)
+            return s.core.snapshot(at: now)
+        }
+        publish(snapshot)
+    }
+
+    // MARK: Internals
+
+    private func command<E: Error>(_ body: (inout SequencerCore, Duration) throws(E) -> Void) throws(E) {
+        let now = time.now()
+        let snapshot = try state.withLock { (s: inout State) throws(E) -> SequencerSnapshot in
+            let before = s.core.output
+            try body(&s.core, now)
+            if s.core.output != before { drive(s.core.output, &s.core, at: now) }
+            return s.core.snapshot(at: now)
+        }
+        publish(snapshot)
+    }
+
+    /// Drives the outputs; on failure latches `actuatorFailure` and vents best-effort.
+    private func drive(_ output: ActuatorState, _ core: inout SequencerCore, at now: Duration) {
+        do {
+            try hardware.drive(output)
+        } catch {
+            core.actuatorFailed(error, at: now)
+            try? hardware.drive(.vented(layout))
+        }
+    }
+
+    private func publish(_ snapshot: SequencerSnapshot) {
+        let observers = state.withLock { Array($0.observers.values) }
+        for observer in observers { observer.yield(snapshot) }
+    }
+}
