@@ -37,7 +37,7 @@ let package = Package(
 
         // The daemon's files: configuration (read-only, line-accurate errors) and user settings
         // (crash-safe JSON).
-        .target(name: "PressoConfig"),
+        .target(name: "PressoConfig", dependencies: ["Sequencer", "GPIOHardware"]),
         .target(name: "SettingsStore"),
         .testTarget(name: "PressoConfigTests", dependencies: ["PressoConfig", "SettingsStore"]),
 
