@@ -2,12 +2,13 @@
 # Installs what Presso needs on Debian 12 (as root), idempotently: nothing is fetched when
 # everything is already there. Usage: scripts/setup.sh GROUP...
 #   build  C libraries the Swift package links (libdbus-1, libgpiod v1, libbluetooth)
-#   test   tools the fast test tier runs against (dbus-daemon, busctl, gdbus, python3-dbus)
+#   test   tools the fast test tier runs against (dbus-daemon, busctl, gdbus, python3-dbus,
+#          python3-jsonschema for the GATT contract checks)
 #   vm     the real-BlueZ tier: QEMU, Debian's kernel, BlueZ, btvirt, virtme-ng/bleak/pexpect
 set -euo pipefail
 
 apt_groups_build="pkg-config libdbus-1-dev libgpiod-dev libbluetooth-dev gcc libc6-dev"
-apt_groups_test="dbus systemd libglib2.0-bin python3-dbus python3-gi gpiod"
+apt_groups_test="dbus systemd libglib2.0-bin python3-dbus python3-gi gpiod python3-jsonschema"
 apt_groups_vm="qemu-system-x86 linux-image-amd64 busybox-static kmod bluez bluez-test-tools python3-venv make"
 
 # Where the Python virtualenv for the VM tier lives; outside the clone so CI reuses it.

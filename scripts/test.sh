@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and runs Presso's whole test suite on Debian 12 (as root):
+#   0. the GATT contract: gatt-schema/presso-boots.json checked, REFERENCE.md not stale
+#      (Python unittest, a second or two);
 #   1. the fast tier: `swift test` (private dbus-daemons, BlueZ test double, test clocks);
 #   2. the real tier: every scenario under Tests/Real/ that needs a real kernel stack
 #      (bluetoothd + btvirt, gpio-sim) runs inside a small VM booting Debian's kernel.
@@ -9,6 +11,8 @@ cd "$(dirname "$0")/.."
 command -v swift >/dev/null 2>&1 || export PATH=$PATH:/opt/swift/usr/bin
 
 bash scripts/setup.sh build test
+/usr/bin/python3 -m unittest discover -s Tests/Schema \
+    || { echo "GATT contract tests failed (python3 scripts/gatt-schema.py check)"; exit 1; }
 swift build --build-tests
 swift test 2>&1 | tee /tmp/presso-swift-test.log
 status=${PIPESTATUS[0]}
