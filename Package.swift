@@ -38,8 +38,8 @@ let package = Package(
         // The daemon's files: configuration (read-only, line-accurate errors) and user settings
         // (crash-safe JSON).
         .target(name: "PressoConfig", dependencies: ["Sequencer", "GPIOHardware"]),
-        .target(name: "SettingsStore"),
-        .testTarget(name: "PressoConfigTests", dependencies: ["PressoConfig", "SettingsStore"]),
+        .target(name: "SettingsStore", dependencies: ["Sequencer"]),
+        .testTarget(name: "PressoConfigTests", dependencies: ["PressoConfig", "SettingsStore", "Sequencer"]),
 
         // libgpiod v1, wrapped once; and the boots' pump, valves, sensor and button on top of it.
         .target(name: "GPIO", dependencies: ["CGPIOD"]),

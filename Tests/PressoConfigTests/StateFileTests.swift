@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Sequencer
 import SettingsStore
 
 @Suite struct StateFileTests {
@@ -47,5 +48,34 @@ import SettingsStore
         #expect { try store.save(Settings(pressure: 1, chambers: 1)) } throws: { error in
             "\(error)".contains("/nonexistent-presso-dir/settings.json.tmp: open failed")
         }
+    }
+}
+
+@Suite struct PersistedSettingsTests {
+    let layout = HardwareLayout(installedChambers: 6, exhaust: .commonManifold, sensing: .manifold)
+
+    @Test(arguments: [
+        Program(),
+        Program(kind: .gradient(stepPercent: 8), hold: .seconds(20), release: .seconds(10), rest: .zero, warmUp: WarmUp(cycles: 3, startPercent: 50)),
+        Program(kind: .zoneBoost(zones: [ChamberSet(chamber: 2), ChamberSet(chamber: 5)], boost: 12)),
+    ])
+    func roundTripsEveryProgram(program: Program) throws {
+        let settings = SessionSettings(pressure: 90, activeChambers: [ChamberSet(chamber: 1), ChamberSet(chamber: 2), ChamberSet(chamber: 5)],
+                                       program: program, duration: .seconds(25 * 60))
+        let stored = PersistedSettings(settings)
+        let decoded = try JSONDecoder().decode(PersistedSettings.self, from: JSONEncoder().encode(stored))
+        #expect(try decoded.sessionSettings(layout: layout, config: SequencerConfig()) == settings)
+    }
+
+    @Test func storedValuesAreValidatedLikeAnyWrite() {
+        var stored = PersistedSettings(SessionSettings.defaults(for: layout))
+        stored.pressureMmHg = 240  // above the default cap of 200
+        #expect(throws: PersistedSettings.Invalid.self) { try stored.sessionSettings(layout: layout, config: SequencerConfig()) }
+        stored = PersistedSettings(SessionSettings.defaults(for: layout))
+        stored.chambers = [7]  // boots with 6 chambers
+        #expect(throws: PersistedSettings.Invalid.self) { try stored.sessionSettings(layout: layout, config: SequencerConfig()) }
+        stored = PersistedSettings(SessionSettings.defaults(for: layout))
+        stored.program.kind = "turbo"
+        #expect(throws: PersistedSettings.Invalid.self) { try stored.sessionSettings(layout: layout, config: SequencerConfig()) }
     }
 }
