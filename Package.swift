@@ -9,6 +9,7 @@ import PackageDescription
 let package = Package(
     name: "Presso",
     products: [
+        .executable(name: "pressod", targets: ["pressod"]),
         .library(name: "Sequencer", targets: ["Sequencer"]),
         .library(name: "GPIOHardware", targets: ["GPIOHardware"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
@@ -17,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks.git", from: "1.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -57,6 +59,16 @@ let package = Package(
                 "Sequencer", "PumpSimulator",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+    
+        // The daemon: configuration, CLI and lifecycle; wiring only.
+        .executableTarget(
+            name: "pressod",
+            dependencies: [
+                "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
     ]
 )
