@@ -82,9 +82,9 @@ struct SafetyMonitor: Sendable {
             for r in readings {
                 guard let last = previous[r.source] else { continue }
                 if r.source == 0 && previousInlets != context.output.openInlets { continue }
-                let rate = abs(r.value - last) / dt
-                if rate > config.maxSlewRate {
-                    return fault(.sensorImplausible, r, "changed \(rate) mmHg/s, limit \(config.maxSlewRate)")
+                let change = abs(r.value - last)
+                if change > config.maxSlewRate * dt + config.slewNoiseAllowance {
+                    return fault(.sensorImplausible, r, "changed \(change) mmHg in \(dt) s, limit \(config.maxSlewRate) mmHg/s")
                 }
             }
         }

@@ -6,7 +6,7 @@ public struct SequencerConfig: Sendable, Equatable {
     /// Over-pressure: a chamber being inflated or held reading above target + margin faults.
     public var overPressureMargin: Double = 15
     /// A chamber counts as full when its reading is within this of its target.
-    public var targetTolerance: Double = 2
+    public var targetTolerance: Double = 0.5
     /// A chamber that is not full after this long faults (`FaultCode.fillTimeout`).
     public var fillTimeout: Duration = .seconds(20)
     /// How long everything vents at session start and on resume before the first inflation.
@@ -24,6 +24,9 @@ public struct SequencerConfig: Sendable, Equatable {
     /// Readings changing faster than this (mmHg/s) are implausible: air does not move that fast.
     /// Generous: a chamber equalizing through a valve stuck open drops ~50 mmHg in one tick.
     public var maxSlewRate: Double = 3000
+    /// Sensor noise allowed on top of the slew rate (mmHg): two ticks close together (after a
+    /// late one) differ by noise alone, which divided by a tiny interval looks like a huge rate.
+    public var slewNoiseAllowance: Double = 5
     /// Ticks further apart than this fault (`FaultCode.loopStalled`) while a session runs.
     public var maxTickGap: Duration = .milliseconds(500)
     /// The shortest session accepted. Product rule: 1 minute; a demo may lower it to 10 s.
@@ -46,7 +49,7 @@ public struct SequencerConfig: Sendable, Equatable {
             throw .pressureCapOutOfRange(pressureCap)
         }
         guard SequencerConfig.tickRateRange.contains(tickRate) else { throw .tickRateOutOfRange(tickRate) }
-        guard overPressureMargin > 0, targetTolerance >= 0, openLoopFillRate > 0, maxSlewRate > 0,
+        guard overPressureMargin > 0, targetTolerance >= 0, openLoopFillRate > 0, maxSlewRate > 0, slewNoiseAllowance >= 0,
             fillTimeout > .zero, stuckWindow > .zero, maxTickGap > tickPeriod
         else { throw .thresholdOutOfRange }
         guard (.seconds(10)...SequencerConfig.maximumDuration).contains(minimumDuration) else {
