@@ -1,3 +1,4 @@
+import Glibc
 import PumpSimulator
 import Sequencer
 
@@ -27,6 +28,7 @@ enum Demo {
         while true {
             let snapshot = sequencer.snapshot
             print(line(snapshot, pressures: pump.chamberPressures, cap: Double(options.cap)))
+            fflush(nil)  // show the wave as it happens, also through a pipe or into a log
             if snapshot.phase == .idle || snapshot.phase == .faulted { break }
             next += .milliseconds(500)
             try await clock.sleep(until: next)

@@ -2,8 +2,6 @@
 import Glibc
 #endif
 // sequencer-demo: watch a real-time session on the simulated pump, or benchmark the control loop.
-// Line-buffered even into a pipe or a log, so the wave shows as it happens.
-setvbuf(stdout, nil, _IOLBF, 0)
 var arguments = CommandLine.arguments.dropFirst()
 let mode = arguments.first.flatMap { ["run", "bench"].contains($0) ? $0 : nil } ?? "run"
 if arguments.first == mode { arguments = arguments.dropFirst() }
