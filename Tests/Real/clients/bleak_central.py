@@ -4,7 +4,7 @@ notifications."""
 import asyncio
 
 from bleak import BleakClient, BleakScanner
-from bleak.exc import BleakDBusError
+from bleak.exc import BleakDBusError, BleakGATTProtocolError
 
 
 async def find(name, service_uuid=None, adapter='hci1', cycles=3, cycle_timeout=10, log=print):
@@ -31,11 +31,15 @@ def client(device, adapter='hci1', timeout=30):
 
 
 async def write_error(client, uuid, value):
-    """Writes with response; returns None if accepted, else the BlueZ error text."""
+    """Writes with response. Returns None if accepted, else (ATT error code or None, text).
+    bleak 3 turns BlueZ's "Operation failed with ATT error: 0xNN" (org.bluez.Error.Failed) into
+    BleakGATTProtocolError(code); other D-Bus errors stay BleakDBusError."""
     try:
         await client.write_gatt_char(uuid, value, response=True)
+    except BleakGATTProtocolError as e:
+        return int(e.code), str(e)
     except BleakDBusError as e:
-        return f'{e.dbus_error}: {e.dbus_error_details}'
+        return None, f'{e.dbus_error}: {e.dbus_error_details}'
     return None
 
 

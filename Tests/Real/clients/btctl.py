@@ -191,9 +191,20 @@ class Bluetoothctl:
         raise BluetoothctlError(f'select-attribute {uuid}: {m.string.strip()}')
 
     def read(self):
+        """Reads the selected attribute. bluetoothctl 5.66 answers a read with a bare hex dump
+        (nothing at all for an empty value), and only afterwards, if the value changed, with a
+        "[CHG] Attribute ... Value:" block; the reply is the hex block right after "Attempting"."""
         self.send('read')
-        self.wait_line(r'Attempting to read', 20, fail=r'Failed to read')
-        return self.hex_values_after(r'^\s*[0-9a-f]{2} |Failed to read', 20)
+        self.wait_line(r'Attempting to read', 20, fail=r'Failed to read|Unable to read')
+        value = bytearray()
+        for line in self.drain(quiet=1.5, limit=20):
+            if re.search(r'Failed to read|Invalid response|Unable to parse', line):
+                raise BluetoothctlError(f'bluetoothctl: {line.strip()}')
+            dump = HEX_LINE.match(line)
+            if not dump:
+                break
+            value += bytes.fromhex(dump.group(1))
+        return bytes(value)
 
     def write(self, value):
         """Writes and waits for the outcome: returns None on success, else the error line
