@@ -81,8 +81,10 @@ stack_start_btvirt() {
         || { stack_log "btvirt: controllers did not appear"; return 1; }
 }
 
+# (Introspecting a path bluetoothd has not registered yet succeeds with an empty node, so ask
+# for a property of the interface itself.)
 stack_adapter_on_bus() {   # stack_adapter_on_bus hciN
-    busctl --system introspect org.bluez "/org/bluez/$1" org.bluez.Adapter1 >/dev/null 2>&1
+    busctl --system get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Address >/dev/null 2>&1
 }
 
 stack_bluetoothd_runs() { cat "$STACK_RUN/bluetoothd.count" 2>/dev/null || echo 0; }
@@ -121,9 +123,10 @@ stack_adapter_powered() { [ "$(stack_adapter_prop "$1" Powered)" = "b true" ]; }
 stack_power_adapters() {
     local h
     for h in ${*:-hci0 hci1}; do
-        busctl --system set-property org.bluez "/org/bluez/$h" org.bluez.Adapter1 Powered b true \
+        wait_for 10 stack_adapter_on_bus "$h" \
+            && busctl --system set-property org.bluez "/org/bluez/$h" org.bluez.Adapter1 Powered b true \
+            && wait_for 10 stack_adapter_powered "$h" \
             || { stack_log "power on $h failed"; return 1; }
-        wait_for 10 stack_adapter_powered "$h" || { stack_log "$h did not power on"; return 1; }
     done
 }
 
