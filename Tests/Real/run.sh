@@ -156,6 +156,6 @@ if grep -q '^FAIL' "$OUT/results.txt"; then
     done < <(grep '^FAIL' "$OUT/results.txt" | sort -u -t/ -k1,1)
     show "$(ls -v "$OUT"/stack/bluetoothd.*.log 2>/dev/null | tail -n1)" 60
     show "$OUT/stack/btmon.txt" 80
-    show "$OUT/stack/btvirt.log" 10
+    for f in "$OUT"/stack/btvirt.*.log; do show "$f" 10; done
 fi
 finish
