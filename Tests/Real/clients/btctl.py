@@ -18,7 +18,7 @@ import time
 
 import pexpect
 
-ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|[\x01\x02]')
+ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|[\x01\x02\x08]')
 HEX_LINE = re.compile(r'^\s*((?:[0-9a-f]{2} ){1,16})')
 ADDRESS = r'[0-9A-F]{2}(?::[0-9A-F]{2}){5}'
 
@@ -103,6 +103,8 @@ class Bluetoothctl:
                 line = self.next_line(time.monotonic() + 1.0)
             except pexpect.TIMEOUT:
                 break
+            if not line.strip():
+                continue        # a prompt redraw
             dump = HEX_LINE.match(line)
             if not dump:
                 break
@@ -191,20 +193,35 @@ class Bluetoothctl:
         raise BluetoothctlError(f'select-attribute {uuid}: {m.string.strip()}')
 
     def read(self):
-        """Reads the selected attribute. bluetoothctl 5.66 answers a read with a bare hex dump
-        (nothing at all for an empty value), and only afterwards, if the value changed, with a
-        "[CHG] Attribute ... Value:" block; the reply is the hex block right after "Attempting"."""
+        """Reads the selected attribute. bluetoothctl 5.66 prints the reply as a bare hex dump
+        (16 bytes a row, nothing at all for an empty value); when the read changed the cached
+        value, a "[CHG] Attribute ... Value:" block with the same bytes comes first. So the rows
+        are split into dumps (a short row or a CHG header ends one) and the last dump is the reply."""
         self.send('read')
         self.wait_line(r'Attempting to read', 20, fail=r'Failed to read|Unable to read')
-        value = bytearray()
+        dumps, current, after_chg = [], [], False
         for line in self.drain(quiet=1.5, limit=20):
             if re.search(r'Failed to read|Invalid response|Unable to parse', line):
                 raise BluetoothctlError(f'bluetoothctl: {line.strip()}')
+            if re.search(r'CHG\] Attribute .* Value:', line):
+                current = []
+                dumps.append(current)
+                after_chg = True
+                continue
             dump = HEX_LINE.match(line)
             if not dump:
-                break
-            value += bytes.fromhex(dump.group(1))
-        return bytes(value)
+                continue
+            if not dumps or (current and len(current[-1]) < 16):
+                current = []
+                dumps.append(current)
+            current.append(bytes.fromhex(dump.group(1)))
+        if not dumps:
+            return b''
+        rows = dumps[-1]
+        half = len(rows) // 2
+        if after_chg and len(dumps) == 1 and rows and len(rows) % 2 == 0 and rows[:half] == rows[half:]:
+            rows = rows[:half]      # CHG dump and reply of a 16*n-byte value ran together
+        return b''.join(rows)
 
     def write(self, value):
         """Writes and waits for the outcome: returns None on success, else the error line
