@@ -1,0 +1,59 @@
+"""bleak (BLE central library over BlueZ's D-Bus API) as a second, independent client on the
+central adapter (hci1 by default). Thin helpers for scenarios: scan, connect, read, write,
+notifications."""
+import asyncio
+
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakDBusError, BleakGATTProtocolError
+
+
+async def find(name, service_uuid=None, adapter='hci1', cycles=3, cycle_timeout=10, log=print):
+    """Scans until a device advertising LocalName `name` (and `service_uuid`) shows up."""
+    service_uuid = service_uuid.lower() if service_uuid else None
+
+    def match(device, adv):
+        return adv.local_name == name and (service_uuid is None or service_uuid in adv.service_uuids)
+
+    # btvirt sends an advertiser's report once per scan start (see btctl.scan_for): a lost
+    # report comes again only with a new scan, hence scan cycles. Extra cycles are logged.
+    for cycle in range(1, cycles + 1):
+        device = await BleakScanner.find_device_by_filter(match, timeout=cycle_timeout,
+                                                          bluez={'adapter': adapter})
+        if device is not None:
+            log(f'  {name} = {device.address} seen in scan cycle {cycle}')
+            return device
+        log(f'  scan cycle {cycle}: {name} not seen')
+    raise AssertionError(f'{name} not seen in {cycles} scan cycles')
+
+
+def client(device, adapter='hci1', timeout=30):
+    return BleakClient(device, timeout=timeout, bluez={'adapter': adapter})
+
+
+async def write_error(client, uuid, value):
+    """Writes with response. Returns None if accepted, else (ATT error code or None, text).
+    bleak 3 turns BlueZ's "Operation failed with ATT error: 0xNN" (org.bluez.Error.Failed) into
+    BleakGATTProtocolError(code); other D-Bus errors stay BleakDBusError."""
+    try:
+        await client.write_gatt_char(uuid, value, response=True)
+    except BleakGATTProtocolError as e:
+        return int(e.code), str(e)
+    except BleakDBusError as e:
+        return None, f'{e.dbus_error}: {e.dbus_error_details}'
+    return None
+
+
+async def collect_notifications(client, uuid, count, timeout=30):
+    values, enough = [], asyncio.Event()
+
+    def received(_char, data):
+        values.append(bytes(data))
+        if len(values) >= count:
+            enough.set()
+
+    await client.start_notify(uuid, received)
+    try:
+        await asyncio.wait_for(enough.wait(), timeout)
+    finally:
+        await client.stop_notify(uuid)
+    return values[:count]
