@@ -12,8 +12,8 @@ struct BootsRig {
     let profile: BootsProfile
 
     init(cap: Int = 200, installed: Int = 6, sensing: PressureSensing = .perChamber,
-         exhaust: ExhaustLayout = .perChamber) throws {
-        var config = SequencerConfig()
+         exhaust: ExhaustLayout = .perChamber, config: SequencerConfig = SequencerConfig()) throws {
+        var config = config
         config.pressureCap = cap
         let layout = HardwareLayout(installedChambers: installed, exhaust: exhaust, sensing: sensing)
         pump = SimulatedPump(layout: layout, clock: clock)
@@ -45,6 +45,7 @@ struct BootsRig {
     }
 
     /// Ticks until `condition` holds; fails (returns false) after `limit` of clock time.
+    @discardableResult
     func step(until condition: (SequencerSnapshot) -> Bool, limit: Duration = .seconds(120)) async -> Bool {
         for _ in 0..<Int(limit / sequencer.config.tickPeriod) {
             await step()
