@@ -3,6 +3,7 @@
 //
 // Layering (arrows point one way only):
 //   pressod ─┬─ BootsProfile ── BlueZ ── DBus ── CDBus (libdbus-1)
+//            │     └─ BootsProtocol (pure: the GATT contract's bytes) ── Sequencer
 //            └─ Sequencer ◄── PumpSimulator | GPIOHardware ── GPIO ── CGPIOD (libgpiod v1)
 import PackageDescription
 

@@ -2,7 +2,7 @@ import BootsProtocol
 import Sequencer
 import Testing
 
-/// Writes through `BootsProfile`: validation against the live state, refusals that change
+/// Writes through `ProfileHandler`: validation against the live state, refusals that change
 /// nothing, the control point's command cycle, and the rules the contract's vectors do not reach.
 @Suite struct WriteHandlingTests {
     /// Every read value of the profile, to compare before and after a refused write.

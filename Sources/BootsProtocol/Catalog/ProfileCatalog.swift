@@ -73,7 +73,7 @@ public struct AdvertisementDefinition: Sendable, Equatable {
 
 /// The boots' GATT profile as a value: services, characteristics, flags, descriptors and the
 /// advertisement, exactly as gatt-schema/presso-boots.json defines them (a test compares the two).
-/// The BlueZ layer turns it into a GATT application; values come from `BootsProfile`.
+/// The BlueZ layer turns it into a GATT application; values come from `ProfileHandler`.
 public struct ProfileCatalog: Sendable, Equatable {
     public var services: [ServiceDefinition]
     public var advertisement: AdvertisementDefinition

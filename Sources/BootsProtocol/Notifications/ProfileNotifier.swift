@@ -33,7 +33,7 @@ public struct ProfileNotifier: Sendable {
     public mutating func notifications(for snapshot: SequencerSnapshot) -> [Notification] {
         var result: [Notification] = []
         for characteristic in ProfileNotifier.notifiedOnChange {
-            guard let value = BootsProfile.value(of: characteristic, snapshot: snapshot, layout: layout),
+            guard let value = ProfileHandler.value(of: characteristic, snapshot: snapshot, layout: layout),
                   lastValues[characteristic] != value
             else { continue }
             lastValues[characteristic] = value

@@ -20,7 +20,7 @@ public struct ProfileContext: Sendable, Equatable {
 /// The checks are the sequencer's own (`SessionSettings.validate` on the settings the change
 /// would produce, then the elapsed-time rule for a duration), run on the snapshot, so a write is
 /// refused with the exact contract code before anything is applied. The sequencer checks again
-/// when the change is applied (`BootsProfile.write`): a tick between the two can only make a
+/// when the change is applied (`ProfileHandler.write`): a tick between the two can only make a
 /// write that passed here fail there, and that failure is mapped to the same codes.
 public enum WriteValidation {
     /// Decodes and validates a write to Pressure, Chamber Count or Session Timer.

@@ -9,7 +9,7 @@ struct BootsRig {
     let clock = TestClock<Duration>()
     let pump: SimulatedPump
     let sequencer: InflationSequencer
-    let profile: BootsProfile
+    let profile: ProfileHandler
 
     init(cap: Int = 200, installed: Int = 6, sensing: PressureSensing = .perChamber,
          exhaust: ExhaustLayout = .perChamber, config: SequencerConfig = SequencerConfig()) throws {
@@ -18,7 +18,7 @@ struct BootsRig {
         let layout = HardwareLayout(installedChambers: installed, exhaust: exhaust, sensing: sensing)
         pump = SimulatedPump(layout: layout, clock: clock)
         sequencer = try InflationSequencer(hardware: pump, config: config, clock: clock)
-        profile = BootsProfile(sequencer: sequencer, deviceInformation: DeviceInformation(
+        profile = ProfileHandler(sequencer: sequencer, deviceInformation: DeviceInformation(
             serial: "00AA01000023", firmware: "6.1.0-test", software: "0.1.0"))
     }
 

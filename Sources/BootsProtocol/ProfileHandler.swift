@@ -12,7 +12,7 @@ public enum WriteOutcome: Sendable, Equatable {
 /// layer calls from `ReadValue` / `WriteValue` (characteristics and descriptors). Everything
 /// here is synchronous and cheap (the sequencer's commands are), so it may run on the D-Bus
 /// dispatch thread.
-public struct BootsProfile: Sendable {
+public struct ProfileHandler: Sendable {
     public let catalog: ProfileCatalog
     public let sequencer: any SequencerControl
     public let deviceInformation: DeviceInformation
@@ -32,7 +32,7 @@ public struct BootsProfile: Sendable {
         guard catalog.characteristic(characteristic).has(.read) else { return .failure(.readNotPermitted) }
         guard offset == 0 else { return .failure(.invalidOffset) }
         if let text = deviceInformation.value(for: characteristic) { return .success(text) }
-        guard let value = BootsProfile.value(of: characteristic, snapshot: sequencer.snapshot, layout: sequencer.layout)
+        guard let value = ProfileHandler.value(of: characteristic, snapshot: sequencer.snapshot, layout: sequencer.layout)
         else { return .failure(.readNotPermitted) }
         return .success(value)
     }
