@@ -3,6 +3,7 @@
 //
 // Layering (arrows point one way only):
 //   pressod ─┬─ BootsProfile ── BlueZ ── DBus ── CDBus (libdbus-1)
+//            │     └─ BootsProtocol (pure: the GATT contract's bytes) ── Sequencer
 //            └─ Sequencer ◄── PumpSimulator | GPIOHardware ── GPIO ── CGPIOD (libgpiod v1)
 import PackageDescription
 
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "Sequencer", targets: ["Sequencer"]),
         .library(name: "GPIOHardware", targets: ["GPIOHardware"]),
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
+        .library(name: "BootsProtocol", targets: ["BootsProtocol"]),
         .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
     ],
     dependencies: [
@@ -23,6 +25,16 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // The boots' GATT contract (gatt-schema/) at the byte level: codecs, write validation,
+        // control point, notification throttle, catalog. Pure: no D-Bus, no BlueZ.
+        .target(name: "BootsProtocol", dependencies: ["Sequencer"]),
+        .testTarget(
+            name: "BootsProtocolTests",
+            dependencies: [
+                "BootsProtocol", "Sequencer", "PumpSimulator",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]),
+
         // C libraries, each wrapped once in its own Swift module.
         .systemLibrary(
             name: "CDBus", pkgConfig: "dbus-1",
