@@ -10,6 +10,7 @@ let package = Package(
     name: "Presso",
     products: [
         .library(name: "Sequencer", targets: ["Sequencer"]),
+        .library(name: "DBus", targets: ["DBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,5 +31,13 @@ let package = Package(
             providers: [.apt(["libbluetooth-dev"])]),
 
         .target(name: "Sequencer"),
+
+        // D-Bus: libdbus-1 wrapped once (connection, values, export, signals).
+        .target(name: "DBus", dependencies: ["CDBus"]),
+        .testTarget(
+            name: "DBusTests",
+            dependencies: ["DBus", .product(name: "PropertyBased", package: "swift-property-based")]),
+        // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
+        .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
 )
