@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PumpSimulator", targets: ["PumpSimulator"]),
         .library(name: "BootsProtocol", targets: ["BootsProtocol"]),
         .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
+        .library(name: "DBus", targets: ["DBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -82,5 +83,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // D-Bus: libdbus-1 wrapped once (connection, values, export, signals).
+        .target(name: "DBus", dependencies: ["CDBus"]),
+        .testTarget(
+            name: "DBusTests",
+            dependencies: ["DBus", .product(name: "PropertyBased", package: "swift-property-based")]),
+        // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
+        .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
 )
