@@ -88,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "DBusTests",
             dependencies: ["DBus", .product(name: "PropertyBased", package: "swift-property-based")]),
+        // BlueZ over D-Bus: GATT application as a value, advertising, agent, adapter lifecycle.
+        .target(
+            name: "BlueZ",
+            dependencies: ["DBus", .product(name: "Logging", package: "swift-log")]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
