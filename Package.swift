@@ -92,6 +92,10 @@ let package = Package(
         .target(
             name: "BlueZ",
             dependencies: ["DBus", .product(name: "Logging", package: "swift-log")]),
+        // Fast tier: against the BlueZ double (Tests/Support/bluez_double.py) on private buses.
+        .testTarget(
+            name: "BlueZTests",
+            dependencies: ["BlueZ", "DBus", .product(name: "Logging", package: "swift-log")]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
