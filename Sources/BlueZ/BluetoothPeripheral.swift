@@ -110,7 +110,9 @@ public final class BluetoothPeripheral: Sendable {
     var pairingWindowRemaining: UInt32? {
         guard let end = shared.withLock({ $0.pairingWindowEnd }) else { return nil }
         let left = ContinuousClock.now.duration(to: end)
-        return left > .zero ? max(1, UInt32(clamping: left.components.seconds)) : nil
+        guard left > .zero else { return nil }
+        // Rounded up: a window opened for 90 s and re-applied at once is still 90 s.
+        return UInt32(clamping: left.components.seconds + (left.components.attoseconds > 0 ? 1 : 0))
     }
 
     func setPairable(_ pairable: Bool, timeout: UInt32?, on target: SharedState.Target) async throws(DBusError) {

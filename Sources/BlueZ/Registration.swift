@@ -194,8 +194,10 @@ extension Supervisor {
         }
     }
 
-    /// On the way out (the supervising task is cancelled): unregister what BlueZ has, in a task
-    /// of its own so the calls are not cancelled too, then unexport.
+    /// On the way out (the supervising task is cancelled): unregister what BlueZ may have, in a
+    /// task of its own so the calls are not cancelled too, then unexport. A registration whose
+    /// call was cancelled midway may exist in BlueZ without its reply having been read, so
+    /// everything is unregistered from the adapter in use (BlueZ answers DoesNotExist for the rest).
     func shutDown() async {
         peripheral.shared.withLock { state in
             state.inbox = nil
@@ -203,18 +205,16 @@ extension Supervisor {
             state.registered = false
         }
         inbox.finish()
-        let peripheral = self.peripheral, owner = self.owner
-        let application = self.application, advertisement = self.advertisement, agent = self.agent
+        let peripheral = self.peripheral, owner = self.owner, adapter = self.adapter
+        let agent = configuration.pairingAgent
         await Task {
             if let owner {
                 let client = BlueZClient(connection: peripheral.connection, owner: owner, timeout: .seconds(2))
-                if let advertisement {
-                    try? await client.unregisterAdvertisement(peripheral.advertisementObject.path, on: advertisement.adapter)
+                if let adapter {
+                    try? await client.unregisterAdvertisement(peripheral.advertisementObject.path, on: adapter)
+                    try? await client.unregisterApplication(peripheral.applicationExport.root, on: adapter)
                 }
-                if let application {
-                    try? await client.unregisterApplication(peripheral.applicationExport.root, on: application.adapter)
-                }
-                if agent != nil { try? await client.unregisterAgent(peripheral.agentPath) }
+                if agent { try? await client.unregisterAgent(peripheral.agentPath) }
             }
             unexportObjects(peripheral)
         }.value

@@ -35,10 +35,14 @@ org.presso.Test.BlueZDouble, so it stays reachable while `org.bluez` is released
   StartNotify(o chrc) / StopNotify(o chrc) -> (s error_name, s error_message)
   Notifications(o chrc) -> aay    Value PropertiesChanged received since StartNotify
   ReleaseAdvertisement(o adv) -> b   call Release on it and forget it (as bluetoothd does)
+  ReleaseAgents()                 call Release on every agent and forget them (as bluetoothd does
+                                  when it unregisters an agent itself)
   StopAdvertising()               forget every advertisement WITHOUT Release, ActiveInstances -> 0
                                   (a controller that silently stopped advertising)
   Restart(u downtime_ms)          a bluetoothd restart: Release every advertisement, forget all
-                                  registrations, release `org.bluez`, re-own it after downtime_ms
+                                  registrations, release `org.bluez`, re-own it after downtime_ms;
+                                  meanwhile org.bluez calls that reach the double by its unique
+                                  name fail with ServiceUnknown, as with bluetoothd gone
   Exit()                          Release advertisements and quit the process (a stop)
   AddDevice(s address, b connected) -> o   Device1 under hci0 (InterfacesAdded)
   SetDeviceConnected(o device, b connected)
@@ -102,7 +106,7 @@ class Double(dbus.service.Object):
         super().__init__(bus, '/org/presso/test')
         self.root = Root(bus, self)
         self.calls, self.devices, self.notified = [], {}, {}
-        self.adapter = None
+        self.adapter, self.down = None, False
         self.reset()
         self.add_adapter()
         bus.add_signal_receiver(self.on_props, 'PropertiesChanged', PROPS, path_keyword='path',
@@ -112,7 +116,14 @@ class Double(dbus.service.Object):
     def reset(self):
         self.apps, self.ads, self.agents, self.default_agent = {}, {}, {}, ''
 
+    def check_up(self):
+        """While "restarting", calls that still reach this process by its unique name fail
+        as they would with bluetoothd gone."""
+        if self.down:
+            raise err('org.freedesktop.DBus.Error.ServiceUnknown', 'bluetoothd is not running')
+
     def call(self, iface, method, sender):
+        self.check_up()
         self.calls.append(f'{iface}.{method} {sender}')
 
     def on_owner(self, name, old, new):   # a client left the bus: BlueZ drops all it registered
@@ -220,6 +231,13 @@ class Double(dbus.service.Object):
         return False
 
     @dbus.service.method(CTL)
+    def ReleaseAgents(self):
+        for sender, path in list(self.agents):
+            self.bus.get_object(sender, path, introspect=False).Release(
+                dbus_interface=B + 'Agent1', reply_handler=lambda: None, error_handler=lambda e: None)
+        self.agents, self.default_agent = {}, ''
+
+    @dbus.service.method(CTL)
     def StopAdvertising(self):
         self.ads.clear()
         self.adapter.ad_count_changed()
@@ -232,11 +250,13 @@ class Double(dbus.service.Object):
     def Restart(self, downtime_ms):
         self.release_all()
         self.reset()
+        self.down = True
         self.bus.release_name('org.bluez')
         GLib.timeout_add(max(1, downtime_ms), self.come_back)
 
     def come_back(self):
         self.adapter.props['Powered'] = dbus.Boolean(False)
+        self.down = False
         self.bus.request_name('org.bluez', dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
         return False
 
@@ -288,6 +308,7 @@ class Root(dbus.service.Object):
 
     @dbus.service.method(OM, out_signature='a{oa{sa{sv}}}')
     def GetManagedObjects(self):
+        self.double.check_up()
         return self.double.objects()
 
     @dbus.service.signal(OM, signature='oa{sa{sv}}')
@@ -359,6 +380,7 @@ class Adapter(dbus.service.Object):
 
     @dbus.service.method(PROPS, in_signature='ssv')
     def Set(self, iface, name, value):
+        self.d.check_up()
         if iface != B + 'Adapter1' or name not in self.SETTABLE:
             raise err('org.freedesktop.DBus.Error.PropertyReadOnly', f'Property {name} is read-only')
         if getattr(value, 'signature', None) != self.SETTABLE[name] and \
