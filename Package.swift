@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "BootsProtocol", targets: ["BootsProtocol"]),
         .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
         .library(name: "DBus", targets: ["DBus"]),
+        .library(name: "BlueZ", targets: ["BlueZ"]),
+        .executable(name: "gatt-example-peripheral", targets: ["gatt-example-peripheral"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -92,6 +94,10 @@ let package = Package(
         .target(
             name: "BlueZ",
             dependencies: ["DBus", .product(name: "Logging", package: "swift-log")]),
+        // The real tier's example peripheral (Tests/Real/scenarios/10-gatt-example.sh), on BlueZ alone.
+        .executableTarget(
+            name: "gatt-example-peripheral",
+            dependencies: ["BlueZ", "DBus", .product(name: "Logging", package: "swift-log")]),
         // Fast tier: against the BlueZ double (Tests/Support/bluez_double.py) on private buses.
         .testTarget(
             name: "BlueZTests",

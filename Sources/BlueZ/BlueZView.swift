@@ -58,9 +58,11 @@ struct BlueZView {
         }
     }
 
-    /// Counts a method reply of `owner` (e.g. a registration) as seen: older signals are stale.
-    mutating func noteReply(serial replySerial: UInt32) {
-        serial = max(serial, replySerial)
+    /// Records a property this program has just set (BlueZ's own signal of it may still be on
+    /// its way; a newer signal overrides it as usual).
+    mutating func assume(_ path: DBusObjectPath, _ interface: String, _ name: String, _ value: DBusValue) {
+        guard objects[path]?[interface] != nil else { return }
+        objects[path]?[interface]?[name] = value
     }
 
     // MARK: Reading it

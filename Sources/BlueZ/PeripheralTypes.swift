@@ -15,16 +15,22 @@ public struct PeripheralConfiguration: Sendable {
     public var objectRoot: DBusObjectPath
     /// Registers the `NoInputNoOutput` pairing agent as bluetoothd's default agent.
     public var pairingAgent: Bool
+    /// Keeps the adapter's `Pairable` off except during a pairing window. bluetoothd turns
+    /// `Pairable` on by itself whenever a default agent registers (src/agent.c → adapter.c
+    /// `adapter_set_io_capability`, with main.conf's `AlwaysPairable` false), so without this
+    /// any central could pair at any time. False leaves `Pairable` alone outside windows.
+    public var pairableOnlyInWindow: Bool
 
     public init(adapter: String? = nil, alias: String? = nil, application: GATTApplication,
                 advertisement: LEAdvertisement, objectRoot: DBusObjectPath = "/org/presso/peripheral",
-                pairingAgent: Bool = true) {
+                pairingAgent: Bool = true, pairableOnlyInWindow: Bool = true) {
         self.adapter = adapter
         self.alias = alias
         self.application = application
         self.advertisement = advertisement
         self.objectRoot = objectRoot
         self.pairingAgent = pairingAgent
+        self.pairableOnlyInWindow = pairableOnlyInWindow
     }
 }
 

@@ -35,11 +35,13 @@ extension Supervisor {
             if !view.flag(chosen, BlueZ.adapter, "Powered") {
                 logger.info("powering \(chosen.lastComponent) on")
                 _ = try await client.set(chosen, BlueZ.adapter, "Powered", .bool(true))
+                self.view?.assume(chosen, BlueZ.adapter, "Powered", .bool(true))
             }
             if let alias = configuration.alias ?? peripheral.advertisement.localName,
                 view.property(chosen, BlueZ.adapter, "Alias") != .string(alias)
             {
                 _ = try await client.set(chosen, BlueZ.adapter, "Alias", .string(alias))
+                self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
             }
             if application == nil, view.has(chosen, BlueZ.gattManager) {
                 let serial = try await registering("application") { () throws(DBusError) in
@@ -63,13 +65,17 @@ extension Supervisor {
                 logger.info("pairing agent registered (\(PairingAgent.capability), default)")
             }
             let target = SharedState.Target(owner: owner, adapter: chosen)
-            if pairingApplied?.owner != owner || pairingApplied?.adapter != chosen,
-                let remaining = peripheral.pairingWindowRemaining
-            {
+            let remaining = peripheral.pairingWindowRemaining
+            if pairingApplied?.owner != owner || pairingApplied?.adapter != chosen, let remaining {
                 try await peripheral.setPairable(true, timeout: remaining, on: target)
                 logger.info("pairing window re-opened for the \(remaining) s left")
             }
             pairingApplied = target
+            if configuration.pairableOnlyInWindow, remaining == nil, self.view?.flag(chosen, BlueZ.adapter, "Pairable") == true {
+                _ = try await client.set(chosen, BlueZ.adapter, "Pairable", .bool(false))
+                self.view?.assume(chosen, BlueZ.adapter, "Pairable", .bool(false))
+                logger.info("\(chosen.lastComponent) made not pairable: no pairing window is open")
+            }
         } catch {
             guard self.owner == owner else { return }   // bluetoothd went away meanwhile
             logger.warning("registering with BlueZ failed: \(error); trying again in \(retryDelay)")

@@ -94,6 +94,28 @@ import Testing
         }
     }
 
+    /// bluetoothd turns Pairable on whenever a default agent registers: outside a window the
+    /// peripheral turns it off again (unless configured to leave it alone).
+    @Test(arguments: [true, false])
+    func theAdapterIsPairableOnlyInAWindow(_ onlyInWindow: Bool) async throws {
+        try await withPeripheral(configure: { $0.pairableOnlyInWindow = onlyInWindow }) { run in
+            try await run.waitRegistered()
+            try await run.client.call(
+                destination: "org.bluez", path: "/org/bluez/hci0", interface: "org.freedesktop.DBus.Properties",
+                method: "Set", arguments: [.string("org.bluez.Adapter1"), .string("Pairable"), .variant(.bool(true))])
+            try await run.events.wait(for: "Pairable seen") { $0.contains(.pairingWindow(open: true)) }
+            if onlyInWindow {
+                try await run.events.wait(for: "Pairable turned off") { $0.last == .pairingWindow(open: false) }
+                #expect(try await run.control.adapterProperty("Pairable") == .bool(false))
+            } else {
+                // Any later signal proves the peripheral has looked at the change by then.
+                let device: DBusObjectPath = try await run.control.call("AddDevice", [.string("11:22:33:44:55:66"), .bool(true)]).argument(0)
+                try await run.events.wait(for: "device") { $0.contains(.centralConnected(device.rawValue)) }
+                #expect(try await run.control.adapterProperty("Pairable") == .bool(true))
+            }
+        }
+    }
+
     @Test func anOpenPairingWindowSurvivesABluetoothdRestart() async throws {
         try await withPeripheral { run in
             try await run.waitRegistered()

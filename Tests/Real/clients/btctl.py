@@ -115,7 +115,14 @@ class Bluetoothctl:
 
     # -- commands ------------------------------------------------------------------------------
     def select_controller(self, address):
-        self.wait_line(r'Controller ' + ADDRESS, 20)
+        # bluetoothctl 5.66 adds its controllers before it reads stdin (client/main.c attaches
+        # the shell in client_ready, after GetManagedObjects), and bt_shell_printf drops output
+        # until then: the "[NEW] Controller" lines never show. The first Controller line it
+        # prints by itself is a property change, "Pairable: yes" when its agent happens to be
+        # the first one registered with bluetoothd — not so when a peripheral under test has
+        # registered one before. `list` asks instead (input waits in the pty until attached).
+        self.send('list')
+        self.wait_line(rf'Controller {address}', 20)
         self.send(f'select {address}')
         self.send('show')
         self.wait_line(rf'Controller {address}', 10)
