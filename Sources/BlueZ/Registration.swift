@@ -3,9 +3,9 @@ import Logging
 
 /// Doing what is missing, and noting what was lost.
 extension Supervisor {
-    /// Brings BlueZ to the wanted state from what the view shows: adapter chosen and powered,
-    /// alias set, application and advertisement registered (then `registered` is announced),
-    /// agent registered as default, pairing window applied. Costs no call when all is done.
+    /// Brings BlueZ to the wanted state from what the view shows: adapter chosen, application
+    /// and advertisement registered (then `registered` is announced), adapter powered, alias
+    /// set, agent registered as default, pairing window applied. Costs no call when all is done.
     func converge() async {
         guard let owner, let view else { return }
         if let blockedUntil, ContinuousClock.now < blockedUntil { return }
@@ -32,17 +32,8 @@ extension Supervisor {
         waitingFor = nil
         let client = BlueZClient(connection: connection, owner: owner)
         do throws(DBusError) {
-            if !view.flag(chosen, BlueZ.adapter, "Powered") {
-                logger.info("powering \(chosen.lastComponent) on")
-                _ = try await client.set(chosen, BlueZ.adapter, "Powered", .bool(true))
-                self.view?.assume(chosen, BlueZ.adapter, "Powered", .bool(true))
-            }
-            if let alias = configuration.alias ?? peripheral.advertisement.localName,
-                view.property(chosen, BlueZ.adapter, "Alias") != .string(alias)
-            {
-                _ = try await client.set(chosen, BlueZ.adapter, "Alias", .string(alias))
-                self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
-            }
+            // Registration first: BlueZ takes both on an adapter that is still off (the kernel
+            // keeps advertising instances until it is powered), and it is what the 2 s are for.
             if application == nil, view.has(chosen, BlueZ.gattManager) {
                 let serial = try await registering("application") { () throws(DBusError) in
                     try await client.registerApplication(peripheral.applicationExport.root, on: chosen)
@@ -56,6 +47,13 @@ extension Supervisor {
                 advertisement = Registration(owner: owner, adapter: chosen, serial: serial)
             }
             if application != nil, advertisement != nil, !announced { announce(on: chosen) }
+            if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false { try await powerOn(chosen, client) }
+            if let alias = configuration.alias ?? peripheral.advertisement.localName,
+                self.view?.property(chosen, BlueZ.adapter, "Alias") != .string(alias)
+            {
+                _ = try await client.set(chosen, BlueZ.adapter, "Alias", .string(alias))
+                self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
+            }
             if configuration.pairingAgent, agent == nil, view.has(BlueZ.managerPath, BlueZ.agentManager) {
                 _ = try await registering("pairing agent") { () throws(DBusError) in
                     try await client.registerAgent(peripheral.agentPath, capability: PairingAgent.capability)
@@ -83,6 +81,18 @@ extension Supervisor {
             return
         }
         retryDelay = Self.firstRetryDelay
+    }
+
+    /// Powers the adapter on. `Busy` means someone else is powering it right now (a script,
+    /// bluetoothd's AutoEnable): its `Powered` signal will bring the next look.
+    private func powerOn(_ adapter: DBusObjectPath, _ client: BlueZClient) async throws(DBusError) {
+        logger.info("powering \(adapter.lastComponent) on")
+        do throws(DBusError) {
+            _ = try await client.set(adapter, BlueZ.adapter, "Powered", .bool(true))
+            self.view?.assume(adapter, BlueZ.adapter, "Powered", .bool(true))
+        } catch where error.name == "org.bluez.Error.Busy" {
+            logger.debug("\(adapter.lastComponent) is being powered on or off already")
+        }
     }
 
     /// Runs one Register call; `AlreadyExists` means BlueZ already has it from this connection

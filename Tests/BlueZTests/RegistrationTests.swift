@@ -7,8 +7,12 @@ import Testing
     @Test func registersApplicationAdvertisementAndAgentOnAPoweredAdapter() async throws {
         try await withPeripheral { run in
             try await run.waitRegistered()
-            let registered = try await run.control.registered()
+            // After `registered` come power, alias and agent.
             let sender = run.peripheral.connection.uniqueName
+            let registered = try await eventually("the agent") { () async throws -> [String: Any]? in
+                let registered = try await run.control.registered()
+                return registered["default_agent"] as? String == "" ? nil : registered
+            }
             #expect(registered["applications"] as? [String] == ["\(sender) \(TestApplication.root)"])
             #expect(registered["agents"] as? [String] == ["\(sender) /org/presso/peripheral/agent NoInputNoOutput"])
             #expect(registered["default_agent"] as? String == "\(sender) /org/presso/peripheral/agent")
