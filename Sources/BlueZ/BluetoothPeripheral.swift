@@ -33,6 +33,9 @@ public final class BluetoothPeripheral: Sendable {
                 logger: Logger = Logger(label: "presso.bluez")) throws(GATTApplicationError) {
         try configuration.application.validate()
         try configuration.advertisement.validate()
+        if configuration.alias == "" {
+            throw GATTApplicationError(problems: ["the alias is empty (use nil for the local name)"])
+        }
         self.connection = connection
         self.configuration = configuration
         self.logger = logger

@@ -48,9 +48,13 @@ extension Supervisor {
             }
             if application != nil, advertisement != nil, !announced { announce(on: chosen) }
             if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false { try await powerOn(chosen, client) }
+            // Once per bluetoothd, adapter and alias: should BlueZ store it otherwise than sent,
+            // setting it again on every change signal would never end.
             if let alias = configuration.alias ?? peripheral.advertisement.localName,
-                self.view?.property(chosen, BlueZ.adapter, "Alias") != .string(alias)
+                self.view?.property(chosen, BlueZ.adapter, "Alias") != .string(alias),
+                aliasApplied.map({ $0 != (owner, chosen, alias) }) ?? true
             {
+                aliasApplied = (owner, chosen, alias)
                 _ = try await client.set(chosen, BlueZ.adapter, "Alias", .string(alias))
                 self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
             }

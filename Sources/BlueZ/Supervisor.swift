@@ -32,6 +32,8 @@ final class Supervisor {
     var agent: Registration?
     /// The pairing window was applied to this adapter of this bluetoothd.
     var pairingApplied: SharedState.Target?
+    /// The alias last set: bluetoothd, adapter, alias.
+    var aliasApplied: (String, DBusObjectPath, String)?
     /// Application and advertisement both registered, and said so.
     var announced = false
     /// Since when registering has been possible and needed (for `registered`'s elapsed time).
