@@ -3,7 +3,7 @@ import DBus
 /// Calls into one bluetoothd instance, addressed by its unique name (so a call never reaches a
 /// later instance by accident). Each returns the serial of BlueZ's reply, which orders it among
 /// BlueZ's signals (see `BlueZView`).
-struct BlueZClient {
+struct BlueZClient: Sendable {
     let connection: DBusConnection
     let owner: String
     /// BlueZ answers RegisterApplication only after calling back GetManagedObjects; it gives

@@ -34,17 +34,34 @@ extension Supervisor {
         do throws(DBusError) {
             // Registration first: BlueZ takes both on an adapter that is still off (the kernel
             // keeps advertising instances until it is powered), and it is what the 2 s are for.
-            if application == nil, view.has(chosen, BlueZ.gattManager) {
-                let serial = try await registering("application") { () throws(DBusError) in
-                    try await client.registerApplication(peripheral.applicationExport.root, on: chosen)
+            // Both at once: BlueZ handles them independently, each calling back into us.
+            let needApplication = application == nil && view.has(chosen, BlueZ.gattManager)
+            let needAdvertisement = advertisement == nil && view.has(chosen, BlueZ.advertisingManager)
+            if needApplication || needAdvertisement {
+                let root = peripheral.applicationExport.root, advertisementPath = peripheral.advertisementObject.path
+                async let applicationAttempt = needApplication
+                    ? Attempt.run { () throws(DBusError) in try await client.registerApplication(root, on: chosen) } : nil
+                async let advertisementAttempt = needAdvertisement
+                    ? Attempt.run { () throws(DBusError) in try await client.registerAdvertisement(advertisementPath, on: chosen) } : nil
+                let attempts = await (application: applicationAttempt, advertisement: advertisementAttempt)
+                var failure: DBusError?
+                if let attempt = attempts.application {
+                    switch attempt.outcome {
+                    case .success(let serial):
+                        application = Registration(owner: owner, adapter: chosen, serial: serial ?? (self.view?.serial ?? 0))
+                        timings.append("application \(Self.seconds(attempt.took))")
+                    case .failure(let error): failure = error
+                    }
                 }
-                application = Registration(owner: owner, adapter: chosen, serial: serial)
-            }
-            if advertisement == nil, view.has(chosen, BlueZ.advertisingManager) {
-                let serial = try await registering("advertisement") { () throws(DBusError) in
-                    try await client.registerAdvertisement(peripheral.advertisementObject.path, on: chosen)
+                if let attempt = attempts.advertisement {
+                    switch attempt.outcome {
+                    case .success(let serial):
+                        advertisement = Registration(owner: owner, adapter: chosen, serial: serial ?? (self.view?.serial ?? 0))
+                        timings.append("advertisement \(Self.seconds(attempt.took))")
+                    case .failure(let error): failure = failure ?? error
+                    }
                 }
-                advertisement = Registration(owner: owner, adapter: chosen, serial: serial)
+                if let failure { throw failure }
             }
             if application != nil, advertisement != nil, !announced { announce(on: chosen) }
             if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false { try await powerOn(chosen, client) }
@@ -59,9 +76,11 @@ extension Supervisor {
                 self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
             }
             if configuration.pairingAgent, agent == nil, view.has(BlueZ.managerPath, BlueZ.agentManager) {
-                _ = try await registering("pairing agent") { () throws(DBusError) in
-                    try await client.registerAgent(peripheral.agentPath, capability: PairingAgent.capability)
+                let agentPath = peripheral.agentPath
+                let attempt = await Attempt.run { () throws(DBusError) in
+                    try await client.registerAgent(agentPath, capability: PairingAgent.capability)
                 }
+                if case .failure(let error) = attempt.outcome { throw error }
                 let serial = try await client.requestDefaultAgent(peripheral.agentPath)
                 agent = Registration(owner: owner, adapter: BlueZ.managerPath, serial: serial)
                 logger.info("pairing agent registered (\(PairingAgent.capability), default)")
@@ -99,16 +118,23 @@ extension Supervisor {
         }
     }
 
-    /// Runs one Register call; `AlreadyExists` means BlueZ already has it from this connection
-    /// (a registration whose loss was noticed twice), which is as good as done.
-    private func registering(_ what: String, _ call: () async throws(DBusError) -> UInt32) async throws(DBusError) -> UInt32 {
-        do throws(DBusError) {
-            let serial = try await call()
-            logger.debug("\(what) registered")
-            return serial
-        } catch where error.name == BlueZ.Error.alreadyExists {
-            logger.debug("\(what) was registered already")
-            return view?.serial ?? 0
+    /// One Register call and how long BlueZ took. `AlreadyExists` (no serial) means BlueZ
+    /// already has it from this connection (a loss noticed twice), which is as good as done.
+    struct Attempt: Sendable {
+        var outcome: Result<UInt32?, DBusError>
+        var took: Duration
+
+        static func run(_ call: @Sendable () async throws(DBusError) -> UInt32) async -> Attempt {
+            let start = ContinuousClock.now
+            let outcome: Result<UInt32?, DBusError>
+            do throws(DBusError) {
+                outcome = .success(try await call())
+            } catch where error.name == BlueZ.Error.alreadyExists {
+                outcome = .success(nil)
+            } catch {
+                outcome = .failure(error)
+            }
+            return Attempt(outcome: outcome, took: start.duration(to: .now))
         }
     }
 
@@ -122,6 +148,8 @@ extension Supervisor {
                 detail += ", \(Self.seconds(adapterAppeared.duration(to: now))) after the adapter did"
             }
         }
+        if !timings.isEmpty { detail += " (BlueZ took: \(timings.joined(separator: ", ")))" }
+        timings = []
         announced = true
         pendingSince = nil
         peripheral.shared.withLock { $0.registered = true }

@@ -32,6 +32,8 @@ final class Supervisor {
     var agent: Registration?
     /// The pairing window was applied to this adapter of this bluetoothd.
     var pairingApplied: SharedState.Target?
+    /// How long BlueZ took for each registration since the last announcement (for the log).
+    var timings: [String] = []
     /// The alias last set: bluetoothd, adapter, alias.
     var aliasApplied: (String, DBusObjectPath, String)?
     /// Application and advertisement both registered, and said so.
