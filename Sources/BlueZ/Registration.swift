@@ -64,7 +64,14 @@ extension Supervisor {
                 if let failure { throw failure }
             }
             if application != nil, advertisement != nil, !announced { announce(on: chosen) }
-            if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false { try await powerOn(chosen, client) }
+            // Once per bluetoothd and adapter, like the alias: an adapter switched off later (by
+            // an administrator, or by bluetoothd as it shuts down) is left off.
+            if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false,
+                poweredApplied.map({ $0 != (owner, chosen) }) ?? true
+            {
+                poweredApplied = (owner, chosen)
+                try await powerOn(chosen, client)
+            }
             // Once per bluetoothd, adapter and alias: should BlueZ store it otherwise than sent,
             // setting it again on every change signal would never end.
             if let alias = configuration.alias ?? peripheral.advertisement.localName,
@@ -192,7 +199,12 @@ extension Supervisor {
 
     func setAdapter(_ path: DBusObjectPath?) {
         adapter = path
-        if path == nil { pairingApplied = nil }
+        if path == nil {
+            // A returning adapter is a new one: powered, named and windowed afresh.
+            pairingApplied = nil
+            poweredApplied = nil
+            aliasApplied = nil
+        }
         let target = path.flatMap { path in owner.map { SharedState.Target(owner: $0, adapter: path) } }
         peripheral.shared.withLock { $0.target = target }
         viewChanged()

@@ -34,6 +34,8 @@ final class Supervisor {
     var pairingApplied: SharedState.Target?
     /// How long BlueZ took for each registration since the last announcement (for the log).
     var timings: [String] = []
+    /// Powered on by us: bluetoothd, adapter.
+    var poweredApplied: (String, DBusObjectPath)?
     /// The alias last set: bluetoothd, adapter, alias.
     var aliasApplied: (String, DBusObjectPath, String)?
     /// Application and advertisement both registered, and said so.

@@ -19,8 +19,12 @@ import Testing
             let registered = try await run.control.registered()
             #expect((registered["applications"] as? [String])?.count == 1)
             #expect((registered["advertisements"] as? [String: Any])?.count == 1)
-            #expect((registered["agents"] as? [String])?.count == 1)
-            #expect(try await run.control.adapterProperty("Powered") == .bool(true), "the restarted adapter was powered on")
+            // Power, alias and agent follow the registration.
+            _ = try await eventually("the agent and the power") { () async throws -> Bool? in
+                let agents = (try await run.control.registered())["agents"] as? [String]
+                let powered = try await run.control.adapterProperty("Powered")
+                return agents?.count == 1 && powered == .bool(true) ? true : nil
+            }
             // The application works again through the new registration.
             #expect(try await run.control.read(TestApplication.readWritePath).value == [1, 2, 3, 4, 5])
             #expect(run.logs.all.contains { $0.contains("bluetoothd left the bus") })
@@ -37,8 +41,28 @@ import Testing
             }
             try await run.control.call("AddAdapter")
             try await run.waitRegistered(count: 2)
-            #expect(try await run.control.adapterProperty("Powered") == .bool(true))
+            _ = try await eventually("the returning adapter powered on") { () async throws -> Bool? in
+                try await run.control.adapterProperty("Powered") == .bool(true) ? true : nil
+            }
             #expect(try await run.control.read(TestApplication.readWritePath).value == [1, 2, 3, 4, 5])
+        }
+    }
+
+    /// Powered on once per bluetoothd and adapter: switched off afterwards, it stays off.
+    @Test func anAdapterSwitchedOffLaterIsLeftOff() async throws {
+        try await withPeripheral { run in
+            try await run.waitRegistered()
+            _ = try await eventually("powered") { () async throws -> Bool? in
+                try await run.control.adapterProperty("Powered") == .bool(true) ? true : nil
+            }
+            try await run.client.call(
+                destination: "org.bluez", path: "/org/bluez/hci0", interface: "org.freedesktop.DBus.Properties",
+                method: "Set", arguments: [.string("org.bluez.Adapter1"), .string("Powered"), .variant(.bool(false))])
+            // A later signal proves the peripheral has seen the change by then.
+            let device: DBusObjectPath = try await run.control.call("AddDevice", [.string("11:22:33:44:55:66"), .bool(true)]).argument(0)
+            try await run.events.wait(for: "device") { $0.contains(.centralConnected(device.rawValue)) }
+            #expect(try await run.control.adapterProperty("Powered") == .bool(false))
+            #expect(run.logs.all.filter { $0.contains("powering hci0 on") }.count == 1)
         }
     }
 
