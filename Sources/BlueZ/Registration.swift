@@ -30,6 +30,9 @@ extension Supervisor {
             viewChanged()
         }
         waitingFor = nil
+        if managersAppeared == nil, view.has(chosen, BlueZ.gattManager), view.has(chosen, BlueZ.advertisingManager) {
+            managersAppeared = ContinuousClock.now
+        }
         let client = BlueZClient(connection: connection, owner: owner)
         do throws(DBusError) {
             // Registration first: BlueZ takes both on an adapter that is still off (the kernel
@@ -154,6 +157,9 @@ extension Supervisor {
             if let adapterAppeared, adapterAppeared > ownerAppeared {
                 detail += ", \(Self.seconds(adapterAppeared.duration(to: now))) after the adapter did"
             }
+            if let managersAppeared, managersAppeared > (adapterAppeared ?? ownerAppeared) {
+                detail += ", \(Self.seconds(managersAppeared.duration(to: now))) after its GATT and advertising managers did"
+            }
         }
         if !timings.isEmpty { detail += " (BlueZ took: \(timings.joined(separator: ", ")))" }
         timings = []
@@ -204,6 +210,7 @@ extension Supervisor {
             pairingApplied = nil
             poweredApplied = nil
             aliasApplied = nil
+            managersAppeared = nil
         }
         let target = path.flatMap { path in owner.map { SharedState.Target(owner: $0, adapter: path) } }
         peripheral.shared.withLock { $0.target = target }

@@ -44,6 +44,9 @@ final class Supervisor {
     var pendingSince: ContinuousClock.Instant?
     var ownerAppeared: ContinuousClock.Instant?
     var adapterAppeared: ContinuousClock.Instant?
+    /// When the adapter in use showed both GattManager1 and LEAdvertisingManager1 (bluetoothd
+    /// adds the latter once it has read the controller's advertising features).
+    var managersAppeared: ContinuousClock.Instant?
     var connected: Set<DBusObjectPath> = []
     var pairable = false
     /// The last "waiting for …" line logged, so it is said once.
