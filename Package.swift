@@ -92,6 +92,8 @@ let package = Package(
         .target(
             name: "BlueZ",
             dependencies: ["DBus", .product(name: "Logging", package: "swift-log")]),
+        // The boots' GATT profile on BlueZ: routes the contract (BootsProtocol) to the sequencer.
+        .target(name: "BootsProfile", dependencies: ["BlueZ", "BootsProtocol", "Sequencer"]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
