@@ -94,6 +94,7 @@ let package = Package(
             dependencies: ["DBus", .product(name: "Logging", package: "swift-log")]),
         // The boots' GATT profile on BlueZ: routes the contract (BootsProtocol) to the sequencer.
         .target(name: "BootsProfile", dependencies: ["BlueZ", "BootsProtocol", "Sequencer"]),
+        .testTarget(name: "BootsProfileTests", dependencies: ["BootsProfile", "BlueZ", "BootsProtocol", "Sequencer", "PumpSimulator"]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]
