@@ -85,4 +85,31 @@ import Testing
         #expect(await daemon.wait(timeout: .seconds(30)) == .exited(78))
         #expect(daemon.standardError.contains("\(config):3: safety.max_pressure:"), "\(daemon.standardError)")
     }
+
+    /// MemoryDenyWriteExecute=yes in the unit: pressod starts, runs and stops under the kernel's
+    /// own W^X rule (prctl PR_SET_MDWE, Linux 6.3+; the test skips itself on older kernels).
+    @Test func runsUnderMemoryDenyWriteExecute() async throws {
+        let listener = try NotifySocketListener(path: directory.file("notify"))
+        let script = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(65, 1, 0, 0, 0) != 0: sys.exit(77)  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
+            os.execv(sys.argv[1], sys.argv[1:])
+            """
+        let daemon = try ChildProcess(
+            executable: "/usr/bin/python3",
+            arguments: ["-c", script, pressod, "run", "--config", directory.file("pressod.conf"),
+                        "--state-directory", directory.file("state"), "--start-session"],
+            environment: ["NOTIFY_SOCKET": listener.path], outputPrefix: directory.file("mdwe"))
+        defer { daemon.stop() }
+        let messages = listener.receive(until: { $0.hasPrefix("STATUS=") }, timeout: .seconds(30))
+        if messages.isEmpty, daemon.poll() == .exited(77) {
+            withKnownIssue("kernel without PR_SET_MDWE") { Issue.record("not checked") }
+            return
+        }
+        #expect(messages == ["READY=1", messages.last ?? ""] && messages.last!.hasPrefix("STATUS=venting"),
+                "\(messages) \(daemon.standardError)")
+        daemon.send(SIGTERM)
+        #expect(await daemon.wait(timeout: .seconds(30)) == .exited(0), "\(daemon.standardError)")
+    }
 }
