@@ -74,11 +74,31 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     
+        // systemd's notification protocol (READY, STATUS, STOPPING, WATCHDOG) without libsystemd;
+        // and the daemon's use of it: status line, readiness, watchdog fed by the control loop.
+        .target(name: "SystemdNotify"),
+        .target(
+            name: "Supervision",
+            dependencies: [
+                "Sequencer", "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // Spawning the real pressod (or any daemon) from tests: empty signal mask, always reaped.
+        .target(name: "PressoTestSupport", path: "Tests/PressoTestSupport"),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "SystemdNotify", "Supervision", "Sequencer", "PumpSimulator", "PressoTestSupport",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]),
+
         // The daemon: configuration, CLI and lifecycle; wiring only.
         .executableTarget(
             name: "pressod",
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
+                "Supervision", "SystemdNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
