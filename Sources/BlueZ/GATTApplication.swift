@@ -109,7 +109,8 @@ public struct GATTRequest: Sendable, Equatable {
 /// (src/gatt-database.c): `application(0x80...0x9F)` into that very code.
 public enum GATTError: Error, Sendable, Equatable {
     /// `org.bluez.Error.Failed` with a message; BlueZ answers ATT 0x80 (Unlikely Error 0x0E if
-    /// the message is a number outside 0x80–0x9F).
+    /// the message reads as a number outside 0x80–0x9F: BlueZ parses it with `strtol`, so an
+    /// empty message would count as 0 — it is sent as "Failed" instead).
     case failed(String)
     /// An application error code, 0x80–0x9F: `org.bluez.Error.Failed` with message "0xNN".
     case application(UInt8)
@@ -134,7 +135,7 @@ public enum GATTError: Error, Sendable, Equatable {
 
     public var dbusMessage: String {
         switch self {
-        case .failed(let message): return message
+        case .failed(let message): return message.isEmpty ? "Failed" : message
         case .application(let code):
             precondition((0x80...0x9F).contains(code), "application ATT error codes are 0x80...0x9F, got \(code)")
             return "0x" + String(code, radix: 16, uppercase: false).leftPadded(to: 2)
@@ -219,8 +220,7 @@ public struct GATTDescriptor: Sendable {
     /// A read-only descriptor with a fixed value (2901 User Description, 2904 Presentation Format, …).
     public static func constant(_ uuid: String, _ value: [UInt8]) -> GATTDescriptor {
         GATTDescriptor(uuid: uuid, flags: .read, onRead: { (request: GATTRequest) throws(GATTError) -> [UInt8] in
-            guard request.offset <= value.count else { throw .invalidOffset }
-            return Array(value[request.offset...])
+            try request.slice(value)
         })
     }
 }

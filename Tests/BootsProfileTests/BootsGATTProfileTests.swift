@@ -68,7 +68,7 @@ private func sig(_ short: String) -> String { "0000\(short)-0000-1000-8000-00805
         let controlPoint = try characteristic(.controlPoint)
         let notifier = try #require(controlPoint.notifier)
         let (sent, continuation) = AsyncStream.makeStream(of: [UInt8].self)
-        notifier.bind { continuation.yield($0) }
+        _ = notifier.bind({ continuation.yield($0) }, links: LinkMTUs())
         notifier.setNotifying(true)
         try await controlPoint.onWrite?([0x01], GATTRequest())
         var received = sent.makeAsyncIterator()

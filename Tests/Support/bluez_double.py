@@ -15,7 +15,8 @@ What bluetoothd-like objects it serves (errors named and worded like BlueZ's):
                       the caller BEFORE replying and validates the tree as BlueZ does;
                       UnregisterApplication(o)
                     org.bluez.LEAdvertisingManager1: RegisterAdvertisement(o,a{sv}) calls GetAll
-                      (org.bluez.LEAdvertisement1) on the caller and stores the properties;
+                      (org.bluez.LEAdvertisement1) on the caller and stores the properties,
+                      then follows its PropertiesChanged (changed and invalidated) as 5.66 does;
                       UnregisterAdvertisement(o); ActiveInstances/SupportedInstances (y)
   Registrations of a client vanish when its connection leaves the bus, as in BlueZ.
 
@@ -34,6 +35,8 @@ org.presso.Test.BlueZDouble, so it stays reachable while `org.bluez` is released
   StartNotify(o chrc) / StopNotify(o chrc) -> (s error_name, s error_message)
   Notifications(o chrc) -> aay    Value PropertiesChanged received since StartNotify
   ReleaseAdvertisement(o adv) -> b   call Release on it and forget it (as bluetoothd does)
+  StopAdvertising()               forget every advertisement WITHOUT Release, ActiveInstances -> 0
+                                  (a controller that silently stopped advertising)
   Restart(u downtime_ms)          a bluetoothd restart: Release every advertisement, forget all
                                   registrations, release `org.bluez`, re-own it after downtime_ms
   Exit()                          Release advertisements and quit the process (a stop)
@@ -122,6 +125,11 @@ class Double(dbus.service.Object):
     def on_props(self, iface, changed, invalidated, path=None, sender=None):
         if iface == B + 'GattCharacteristic1' and 'Value' in changed and path in self.notified:
             self.notified[path].append(bytes(changed['Value']))
+        if iface == B + 'LEAdvertisement1' and (sender, path) in self.ads:
+            # src/advertising.c properties_changed: each change is parsed and the data refreshed
+            self.ads[(sender, path)].update(changed)
+            for name in invalidated:
+                self.ads[(sender, path)].pop(name, None)
 
     def objects(self):
         objs = {dbus.ObjectPath('/org/bluez'): {B + 'AgentManager1': {}}}
@@ -210,6 +218,11 @@ class Double(dbus.service.Object):
             self.adapter.ad_count_changed()
             return True
         return False
+
+    @dbus.service.method(CTL)
+    def StopAdvertising(self):
+        self.ads.clear()
+        self.adapter.ad_count_changed()
 
     def release_all(self):
         for _, path in list(self.ads):
