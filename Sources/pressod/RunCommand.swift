@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
                 ControlLoopService(sequencer: sequencer, logger: logger),
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
-            ],
+            ] + ButtonService.forBackend(backend, sequencer: sequencer, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         do {
