@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "BootsProtocol", targets: ["BootsProtocol"]),
         .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
         .library(name: "DBus", targets: ["DBus"]),
+        .executable(name: "gpio-sim-plant", targets: ["gpio-sim-plant"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -64,6 +65,9 @@ let package = Package(
         .testTarget(name: "GPIOHardwareTests", dependencies: ["GPIOHardware", "GPIO", "Sequencer"]),
         // A physics model of pump, valves and sensors standing in for the boots.
         .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
+        // Test-only: the boots' pneumatics on the simulator side of a gpio-sim chip, closing the
+        // loop for the hardware-in-the-loop scenario (Tests/Real/scenarios/30-gpio-hil.sh).
+        .executableTarget(name: "gpio-sim-plant", dependencies: ["PumpSimulator", "Sequencer"], path: "Tests/Real/plant"),
         // Watch a real-time session on the simulated pump; `bench` measures the control loop.
         .executableTarget(name: "sequencer-demo", dependencies: ["Sequencer", "PumpSimulator"]),
         .testTarget(
@@ -98,6 +102,7 @@ let package = Package(
             name: "pressod",
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
+                "BlueZ", "BootsProfile", "BootsProtocol", "DBus",
                 "Supervision", "SystemdNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -67,6 +67,8 @@ struct RunCommand: AsyncParsableCommand {
             do { try notifier.watchdog() } catch { logger.warning("could not feed the systemd watchdog: \(error)") }
         }
 
+        let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow)
+
         // Started in this order, shut down in reverse: SupervisionService says STOPPING=1 first,
         // the control loop stops (and vents) last.
         let group = ServiceGroup(
@@ -75,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
                 SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
-            ],
+                BluetoothService(configuration: configuration, sequencer: sequencer, control: bluetooth, logger: logger),
+            ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         do {

@@ -113,7 +113,7 @@ printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
     printf 'export PRESSO_REAL=%q PRESSO_REPO=%q PRESSO_BIN_DIR=%q\n' "$REAL" "$REPO" "$BIN_DIR"
     printf 'export PRESSO_PY=%q PRESSO_SHIM=%q PRESSO_GPIO_SIM_KO=%q\n' "$VENV/bin/python3" "$SHIM" "$GPIO_SIM_KO"
     printf 'export PRESSO_SCENARIO_TIMEOUT=%q\n' "${PRESSO_SCENARIO_TIMEOUT:-400}"
-    for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG; do
+    for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG PRESSO_HIL_BUTTON_SAMPLES PRESSO_HIL_OVER_PRESSURE_SAMPLES; do
         [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
 } > "$OUT/guest.env"
