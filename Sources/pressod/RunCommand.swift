@@ -55,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let keeper = SettingsKeeper(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         keeper.restore()
+        let localControl = LocalControlWiring(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         if startSession {
             try sequencer.start()
             logger.info("session started from the command line")
@@ -74,6 +75,7 @@ struct RunCommand: AsyncParsableCommand {
                 ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
+            ] + localControl.services + [
                 SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
