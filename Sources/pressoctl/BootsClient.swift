@@ -47,7 +47,9 @@ struct BootsClient {
         case DBusError.Name.serviceUnknown, DBusError.Name.nameHasNoOwner:
             return fail("pressod is not running (nobody owns \(BootsBus.name) on the system bus)", status: 69)
         case DBusError.Name.accessDenied:
-            return fail("\(error.message) (run as root or as a member of group presso-admin)", status: 77)
+            // pressod's own refusal names the rule; the bus policy's does not.
+            let hint = error.message.contains("presso-admin") ? "" : " (run as root or as a member of group presso-admin)"
+            return fail(error.message + hint, status: 77)
         case DBusError.Name.noReply, DBusError.Name.timeout, DBusError.Name.disconnected:
             return fail("pressod did not answer: \(error.message)", status: 69)
         default:
