@@ -57,6 +57,9 @@ struct BootsClient {
         }
     }
 
+    /// An argument pressoctl cannot read: exit 64 (EX_USAGE), nothing sent.
+    static func usage(_ message: String) -> ExitCode { fail(message, status: 64) }
+
     static func fail(_ message: String, status: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("pressoctl: \(message)\n".utf8))
         return ExitCode(status)

@@ -9,8 +9,8 @@ struct Pressoctl: AsyncParsableCommand {
         commandName: "pressoctl",
         abstract: "Control and watch the pressotherapy boots (talks to pressod over D-Bus).",
         discussion: """
-            Exit status: 0 done; 1 refused (the message names the rule); 69 pressod or the bus \
-            not reachable; 77 not allowed (root or group presso-admin only).
+            Exit status: 0 done; 1 refused (the message names the rule); 64 an argument that cannot \
+            be read; 69 pressod or the bus not reachable; 77 not allowed (root or group presso-admin only).
             """,
         version: "0.1.0",
         subcommands: [

@@ -76,7 +76,7 @@ struct SetCommand: AsyncParsableCommand {
 
         func run() async throws {
             let chambers: [Int]
-            do { chambers = try Notation.chambers(selection) } catch { throw ValidationError(error.description) }
+            do { chambers = try Notation.chambers(selection) } catch { throw BootsClient.usage(error.description) }
             try await BootsClient.connect().call("SetChambers", [.array(element: "q", chambers.map { .uint16(UInt16($0)) })])
             print("chambers set to \(Notation.chamberList(chambers))")
         }
@@ -88,7 +88,7 @@ struct SetCommand: AsyncParsableCommand {
 
         func run() async throws {
             let seconds: Int
-            do { seconds = try Notation.seconds(duration) } catch { throw ValidationError(error.description) }
+            do { seconds = try Notation.seconds(duration) } catch { throw BootsClient.usage(error.description) }
             try await BootsClient.connect().call("SetDuration", [.uint32(UInt32(seconds))])
             print("duration set to \(Notation.clock(seconds))")
         }
@@ -106,15 +106,15 @@ struct SetCommand: AsyncParsableCommand {
 
         func run() async throws {
             var spec: ProgramSpec
-            do { spec = try ProgramSpec(kindText: program) } catch { throw ValidationError(error.description) }
-            guard hold >= 0, release >= 0, rest >= 0 else { throw ValidationError("hold, release and rest are seconds, not negative") }
+            do { spec = try ProgramSpec(kindText: program) } catch { throw BootsClient.usage(error.description) }
+            guard hold >= 0, release >= 0, rest >= 0 else { throw BootsClient.usage("hold, release and rest are seconds, not negative") }
             spec.holdSeconds = hold
             spec.releaseSeconds = release
             spec.restSeconds = rest
             if let warmup {
                 let parts = warmup.split(separator: ":").compactMap { Int($0) }
                 guard parts.count == 2, parts.allSatisfy({ $0 >= 0 }) else {
-                    throw ValidationError("--warmup takes CYCLES:START_PERCENT, like 3:50")
+                    throw BootsClient.usage("--warmup takes CYCLES:START_PERCENT, like 3:50")
                 }
                 spec.warmUp = .init(cycles: parts[0], startPercent: parts[1])
             }
