@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "sequencer-demo", targets: ["sequencer-demo"]),
         .library(name: "DBus", targets: ["DBus"]),
         .executable(name: "gpio-sim-plant", targets: ["gpio-sim-plant"]),
+        .executable(name: "pressoctl", targets: ["pressoctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -97,13 +98,33 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
 
+        // pressod's local control interface (org.presso.Boots1 on the system bus) as both sides
+        // see it: names, errors, the program notation, the status read from properties.
+        .target(name: "BootsControlAPI", dependencies: ["DBus"]),
+        // The daemon's side: the sequencer as org.presso.Boots1 (properties, methods, caller
+        // check) and the session history it serves.
+        .target(
+            name: "LocalControl",
+            dependencies: [
+                "BootsControlAPI", "DBus", "Sequencer", "SettingsStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // `pressoctl`: the command line on org.presso.Boots1 (D-Bus only).
+        .executableTarget(
+            name: "pressoctl",
+            dependencies: ["BootsControlAPI", "DBus", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "LocalControlTests",
+            dependencies: ["LocalControl", "BootsControlAPI", "DBus", "Sequencer", "PumpSimulator", "PressoTestSupport"]),
+
         // The daemon: configuration, CLI and lifecycle; wiring only.
         .executableTarget(
             name: "pressod",
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
                 "BlueZ", "BootsProfile", "BootsProtocol", "DBus",
-                "Supervision", "SystemdNotify",
+                "Supervision", "SystemdNotify", "LocalControl", "BootsControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

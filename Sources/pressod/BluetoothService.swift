@@ -1,8 +1,10 @@
 import BlueZ
+import BootsControlAPI
 import BootsProfile
 import BootsProtocol
 import DBus
 import Foundation
+import LocalControl
 import Logging
 import PressoConfig
 import Sequencer
@@ -51,7 +53,6 @@ struct BluetoothService: Service {
             // The profile is built from the contract's catalog: an invalid one is a bug.
             preconditionFailure("the boots' GATT application is invalid: \(error)")
         }
-        control.attach(peripheral)
         defer { control.detach() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -76,9 +77,11 @@ struct BluetoothService: Service {
         for await event in peripheral.events {
             switch event {
             case .registered(let adapter, let elapsed):
+                control.attach(peripheral)
                 logger.info("registered on \(adapter) in \(elapsed): advertising as \(peripheral.advertisement.localName ?? "?")")
                 await nameAfterAdapter(adapter, peripheral: peripheral, profile: profile, connection: connection)
             case .unregistered(let reason):
+                control.detach()
                 logger.warning("Bluetooth registration lost (\(reason)); re-registering when BlueZ is back")
             case .centralConnected(let device):
                 logger.info("central connected: \(device)")
@@ -139,18 +142,34 @@ struct BluetoothService: Service {
     }
 }
 
-/// Lets other parts of the daemon (the button, the local control interface) reach the running
-/// Bluetooth peripheral, e.g. to open the pairing window; nil while Bluetooth is not running.
+/// Lets other parts of the daemon (the button, the local control interface) reach the Bluetooth
+/// peripheral while it is registered with BlueZ, e.g. to open the pairing window; "not running"
+/// otherwise.
 final class BluetoothControl: Sendable {
     private let peripheral = Mutex<BluetoothPeripheral?>(nil)
     let pairingWindow: Duration
+    /// The local control interface's view of these operations (org.presso.Boots1).
+    private let local: BluetoothControls
 
-    init(pairingWindow: Duration) {
+    init(pairingWindow: Duration, local: BluetoothControls) {
         self.pairingWindow = pairingWindow
+        self.local = local
     }
 
-    func attach(_ value: BluetoothPeripheral) { peripheral.withLock { $0 = value } }
-    func detach() { peripheral.withLock { $0 = nil } }
+    func attach(_ value: BluetoothPeripheral) {
+        peripheral.withLock { $0 = value }
+        local.install(BluetoothControls.Operations(
+            openPairingWindow: { duration in try await value.openPairingWindow(for: duration) },
+            listBonds: {
+                try await value.bondedCentrals().map { BondedDevice(address: $0.address, name: $0.name, connected: $0.connected) }
+            },
+            removeBond: { address in try await value.removeBond(address: address) }))
+    }
+
+    func detach() {
+        local.remove()
+        peripheral.withLock { $0 = nil }
+    }
 
     struct NotRunning: Error, CustomStringConvertible {
         var description: String { "Bluetooth is not running" }

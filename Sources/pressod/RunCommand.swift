@@ -55,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let keeper = SettingsKeeper(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         keeper.restore()
+        let localControl = LocalControlWiring(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         if startSession {
             try sequencer.start()
             logger.info("session started from the command line")
@@ -67,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             do { try notifier.watchdog() } catch { logger.warning("could not feed the systemd watchdog: \(error)") }
         }
 
-        let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow)
+        let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow, local: localControl.bluetooth)
 
         // Started in this order, shut down in reverse: SupervisionService says STOPPING=1 first,
         // the control loop stops (and vents) last.
@@ -76,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
                 ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
+            ] + localControl.services + [
                 SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
                 BluetoothService(configuration: configuration, sequencer: sequencer, control: bluetooth, logger: logger),
             ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger),
