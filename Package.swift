@@ -97,13 +97,21 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
 
+        // libbluetooth's HCI device information, wrapped once (controllers present, up, LE).
+        .target(name: "HCI", dependencies: ["CBluetooth"]),
+        // `pressod doctor`: checks as pure verdicts over facts (Doctor), and the probes that
+        // gather the facts from the system (DoctorProbes: D-Bus, HCI, libgpiod, /proc).
+        .target(name: "Doctor"),
+        .target(name: "DoctorProbes", dependencies: ["Doctor", "DBus", "HCI", "GPIO", "GPIOHardware"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "HCI", "PressoTestSupport"]),
+
         // The daemon: configuration, CLI and lifecycle; wiring only.
         .executableTarget(
             name: "pressod",
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
                 "BlueZ", "BootsProfile", "BootsProtocol", "DBus",
-                "Supervision", "SystemdNotify",
+                "Supervision", "SystemdNotify", "Doctor", "DoctorProbes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
