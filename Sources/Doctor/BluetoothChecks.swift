@@ -82,7 +82,7 @@ public enum BluetoothChecks {
     /// MaxInterval and TxPower are ignored without them.
     public static func experimental(_ bus: SystemBusFacts) -> CheckResult {
         let name = "experimental"
-        let fix = "install the bluetoothd drop-in: cp /usr/share/doc/presso/bluetooth.service.d/presso.conf /etc/systemd/system/bluetooth.service.d/; systemctl daemon-reload; systemctl restart bluetooth"
+        let fix = "install the bluetoothd drop-in: install -D -m 644 /usr/share/doc/presso/bluetooth.service.d/presso.conf /etc/systemd/system/bluetooth.service.d/presso.conf; systemctl daemon-reload; systemctl restart bluetooth"
         guard case .reachable(_, let daemon?) = bus else {
             return .warn(name, "not checked: bluetoothd is not on the bus", fix: "start bluetoothd first")
         }
