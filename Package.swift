@@ -117,6 +117,13 @@ let package = Package(
         .testTarget(
             name: "LocalControlTests",
             dependencies: ["LocalControl", "BootsControlAPI", "DBus", "Sequencer", "PumpSimulator", "PressoTestSupport"]),
+        // libbluetooth's HCI device information, wrapped once (controllers present, up, LE).
+        .target(name: "HCI", dependencies: ["CBluetooth"]),
+        // `pressod doctor`: checks as pure verdicts over facts (Doctor), and the probes that
+        // gather the facts from the system (DoctorProbes: D-Bus, HCI, libgpiod, /proc).
+        .target(name: "Doctor"),
+        .target(name: "DoctorProbes", dependencies: ["Doctor", "DBus", "HCI", "GPIO", "GPIOHardware"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "HCI", "PressoTestSupport"]),
 
         // The daemon: configuration, CLI and lifecycle; wiring only.
         .executableTarget(
@@ -124,7 +131,7 @@ let package = Package(
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
                 "BlueZ", "BootsProfile", "BootsProtocol", "DBus",
-                "Supervision", "SystemdNotify", "LocalControl", "BootsControlAPI",
+                "Supervision", "SystemdNotify", "LocalControl", "BootsControlAPI", "Doctor", "DoctorProbes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
