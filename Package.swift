@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "DBus", targets: ["DBus"]),
         .library(name: "BlueZ", targets: ["BlueZ"]),
         .executable(name: "gatt-example-peripheral", targets: ["gatt-example-peripheral"]),
+        .executable(name: "gpio-sim-plant", targets: ["gpio-sim-plant"]),
+        .executable(name: "pressoctl", targets: ["pressoctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -66,6 +68,9 @@ let package = Package(
         .testTarget(name: "GPIOHardwareTests", dependencies: ["GPIOHardware", "GPIO", "Sequencer"]),
         // A physics model of pump, valves and sensors standing in for the boots.
         .target(name: "PumpSimulator", dependencies: ["Sequencer"]),
+        // Test-only: the boots' pneumatics on the simulator side of a gpio-sim chip, closing the
+        // loop for the hardware-in-the-loop scenario (Tests/Real/scenarios/30-gpio-hil.sh).
+        .executableTarget(name: "gpio-sim-plant", dependencies: ["PumpSimulator", "Sequencer"], path: "Tests/Real/plant"),
         // Watch a real-time session on the simulated pump; `bench` measures the control loop.
         .executableTarget(name: "sequencer-demo", dependencies: ["Sequencer", "PumpSimulator"]),
         .testTarget(
@@ -76,11 +81,59 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]),
     
+        // systemd's notification protocol (READY, STATUS, STOPPING, WATCHDOG) without libsystemd;
+        // and the daemon's use of it: status line, readiness, watchdog fed by the control loop.
+        .target(name: "SystemdNotify"),
+        .target(
+            name: "Supervision",
+            dependencies: [
+                "Sequencer", "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // Spawning the real pressod (or any daemon) from tests: empty signal mask, always reaped.
+        .target(name: "PressoTestSupport", path: "Tests/PressoTestSupport"),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "SystemdNotify", "Supervision", "Sequencer", "PumpSimulator", "PressoTestSupport",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]),
+
+        // pressod's local control interface (org.presso.Boots1 on the system bus) as both sides
+        // see it: names, errors, the program notation, the status read from properties.
+        .target(name: "BootsControlAPI", dependencies: ["DBus"]),
+        // The daemon's side: the sequencer as org.presso.Boots1 (properties, methods, caller
+        // check) and the session history it serves.
+        .target(
+            name: "LocalControl",
+            dependencies: [
+                "BootsControlAPI", "DBus", "Sequencer", "SettingsStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // `pressoctl`: the command line on org.presso.Boots1 (D-Bus only).
+        .executableTarget(
+            name: "pressoctl",
+            dependencies: ["BootsControlAPI", "DBus", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(
+            name: "LocalControlTests",
+            dependencies: ["LocalControl", "BootsControlAPI", "DBus", "Sequencer", "PumpSimulator", "PressoTestSupport"]),
+        // libbluetooth's HCI device information, wrapped once (controllers present, up, LE).
+        .target(name: "HCI", dependencies: ["CBluetooth"]),
+        // `pressod doctor`: checks as pure verdicts over facts (Doctor), and the probes that
+        // gather the facts from the system (DoctorProbes: D-Bus, HCI, libgpiod, /proc).
+        .target(name: "Doctor"),
+        .target(name: "DoctorProbes", dependencies: ["Doctor", "DBus", "HCI", "GPIO", "GPIOHardware"]),
+        .testTarget(name: "DoctorTests", dependencies: ["Doctor", "HCI", "PressoTestSupport"]),
+
         // The daemon: configuration, CLI and lifecycle; wiring only.
         .executableTarget(
             name: "pressod",
             dependencies: [
                 "PressoConfig", "SettingsStore", "Sequencer", "PumpSimulator", "GPIOHardware",
+                "BlueZ", "BootsProfile", "BootsProtocol", "DBus",
+                "Supervision", "SystemdNotify", "LocalControl", "BootsControlAPI", "Doctor", "DoctorProbes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +155,9 @@ let package = Package(
         .testTarget(
             name: "BlueZTests",
             dependencies: ["BlueZ", "DBus", .product(name: "Logging", package: "swift-log")]),
+        // The boots' GATT profile on BlueZ: routes the contract (BootsProtocol) to the sequencer.
+        .target(name: "BootsProfile", dependencies: ["BlueZ", "BootsProtocol", "Sequencer"]),
+        .testTarget(name: "BootsProfileTests", dependencies: ["BootsProfile", "BlueZ", "BootsProtocol", "Sequencer", "PumpSimulator"]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
     ]

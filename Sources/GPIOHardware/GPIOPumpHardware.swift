@@ -17,8 +17,10 @@ import Synchronization
 /// can make "not driven" safe: normally-open exhaust valves (`normally_open = true`) and gate
 /// pull-downs on the pump and valve drivers.
 ///
-/// Sendable: outputs and the sensor sit behind separate locks, so a slow sensor reading (up to
-/// its timeout) never delays a `drive` that vents.
+/// The sensor is sampled on a thread of its own (`PressureSampler`): `readPressure()` returns the
+/// latest sample at once instead of waiting for a conversion inside the control tick, and a
+/// stale sample or a failed acquisition is a `.sensor` error. Only right after the outputs change
+/// does it wait, for the first sample taken wholly under the new outputs.
 public final class GPIOPumpHardware: PumpHardware {
     public let layout: HardwareLayout
     public let configuration: GPIOHardwareConfiguration
@@ -29,7 +31,10 @@ public final class GPIOPumpHardware: PumpHardware {
     }
     /// nil once closed.
     private let outputs: Mutex<[DrivenOutput]?>
-    private let sensor: Mutex<(any PressureSensor)?>
+    /// The outputs last driven and when they last changed (samples older than that are not used).
+    private let lastChange: Mutex<(state: ActuatorState, at: Duration)>
+    private let sampler: PressureSampler?
+    private let clock: any MonotonicClock
 
     /// Opens the hardware through libgpiod.
     public convenience init(configuration: GPIOHardwareConfiguration) throws(GPIOHardwareStartupError) {
@@ -39,9 +44,17 @@ public final class GPIOPumpHardware: PumpHardware {
     /// Opens the hardware with lines from `lines` (libgpiod, or an in-memory fake in tests).
     /// Throws, with everything already requested released, if the wiring is invalid or any line
     /// or the sensor cannot be had; the error names the config entry.
-    public init(
+    public convenience init(
         configuration: GPIOHardwareConfiguration, lines: any GPIOLineProvider,
         clock: any MonotonicClock = SystemMonotonicClock()
+    ) throws(GPIOHardwareStartupError) {
+        try self.init(configuration: configuration, lines: lines, clock: clock, startSampling: true)
+    }
+
+    /// `startSampling: false` leaves the sampler idle: tests then acquire samples themselves.
+    init(
+        configuration: GPIOHardwareConfiguration, lines: any GPIOLineProvider,
+        clock: any MonotonicClock, startSampling: Bool
     ) throws(GPIOHardwareStartupError) {
         do { try configuration.validate() } catch { throw GPIOHardwareStartupError(error) }
         let layout = configuration.layout
@@ -66,18 +79,25 @@ public final class GPIOPumpHardware: PumpHardware {
         self.layout = layout
         self.configuration = configuration
         self.outputs = Mutex(driven)
-        self.sensor = Mutex(sensor)
+        self.clock = clock
+        self.lastChange = Mutex((safe, clock.now()))
+        if let sensor, let plan = SamplingPlan.forSensor(configuration.sensor) {
+            sampler = PressureSampler(sensor: sensor, clock: clock, plan: plan)
+            if startSampling { sampler?.start() }
+        } else {
+            sampler = nil
+        }
     }
 
     deinit { try? close() }
 
     public func drive(_ state: ActuatorState) throws(HardwareError) {
-        let failures: [String]? = outputs.withLock { outputs in
+        let failures: [String]? = outputs.withLock { outputs -> [String]? in
             guard let outputs else { return nil }
             // Pump off before valves move; pump on only after they have.
             let ordered = state.pumpOn ? outputs.filter { $0.output.role != .pump } + outputs.filter { $0.output.role == .pump }
                                        : outputs
-            return ordered.compactMap { driven in
+            let failures = ordered.compactMap { driven -> String? in
                 do {
                     try driven.line.setValue(driven.output.level(in: state))
                     return nil
@@ -85,21 +105,25 @@ public final class GPIOPumpHardware: PumpHardware {
                     return "\(driven.output.role) (\(driven.output.entry) = \(driven.output.spec)): \(error)"
                 }
             }
+            // Stamped after the lines moved: a conversion that began later saw the new outputs.
+            let now = clock.now()
+            lastChange.withLock { if $0.state != state { $0 = (state, now) } }
+            return failures
         }
         guard let failures else { throw HardwareError(.actuator, "the GPIO hardware is closed") }
         if !failures.isEmpty { throw HardwareError(.actuator, failures.joined(separator: "; ")) }
     }
 
+    /// The latest sample, at once; right after an output change, the first sample taken under
+    /// the new outputs (see `PressureSampler`).
     public func readPressure() throws(HardwareError) -> PressureSample {
-        let result: Result<PressureSample, HardwareError> = sensor.withLock { sensor in
-            guard outputs.withLock({ $0 != nil }) else { return .failure(HardwareError(.sensor, "the GPIO hardware is closed")) }
-            guard let sensor else { return .success(PressureSample()) }
-            do throws(HardwareError) {
-                return .success(PressureSample(manifold: try sensor.readMillimetresOfMercury()))
-            } catch { return .failure(error) }
-        }
-        return try result.get()
+        guard outputs.withLock({ $0 != nil }) else { throw HardwareError(.sensor, "the GPIO hardware is closed") }
+        guard let sampler else { return PressureSample() }
+        return PressureSample(manifold: try sampler.reading(since: lastChange.withLock { $0.at }))
     }
+
+    /// Takes one sample now, on the calling thread (for tests that do not start the sampler).
+    func acquireSample() { sampler?.acquire() }
 
     /// Vents (pump off, every chamber open to the air), then releases every line. Idempotent.
     /// Throws if a line could not be driven to the safe state; every line is released anyway.
@@ -111,10 +135,7 @@ public final class GPIOPumpHardware: PumpHardware {
             outputs?.forEach { $0.line.release() }
             return outputs != nil
         }
-        sensor.withLock { sensor in
-            sensor?.close()
-            sensor = nil
-        }
+        sampler?.stop()
         if released, let failure { throw failure }
     }
 }

@@ -294,8 +294,9 @@ public struct SequencerCore: Sendable {
         case .perChamber:
             reading = chamber <= sample.chambers.count ? sample.chambers[chamber - 1] : nil
         case .manifold:
-            // The manifold reads this chamber only once its inlet has been open for a tick.
-            reading = output.openInlets.contains(chamber: chamber) ? sample.manifold : nil
+            // The manifold reads this chamber only once its inlet has been open for a tick, and
+            // long enough for the valve to have opened (`inletSettle`).
+            reading = output.openInlets.contains(chamber: chamber) && inPhase >= config.inletSettle ? sample.manifold : nil
         case .none:
             reading = nil
         }

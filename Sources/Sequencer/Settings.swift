@@ -7,6 +7,12 @@ public struct SequencerConfig: Sendable, Equatable {
     public var overPressureMargin: Double = 15
     /// A chamber counts as full when its reading is within this of its target.
     public var targetTolerance: Double = 0.5
+    /// With a manifold sensor, a chamber's reading counts towards "full" only once its inlet has
+    /// been open this long: solenoid valves take 10–50 ms to open, and until then the manifold
+    /// (sealed, still at the previous chamber's pressure) reads the previous chamber, not this
+    /// one. Found on gpio-sim (Tests/Real/scenarios/30-gpio-hil.sh): a chamber was taken as full
+    /// 30 ms after its inlet opened. The safety rules judge every reading regardless.
+    public var inletSettle: Duration = .milliseconds(100)
     /// A chamber that is not full after this long faults (`FaultCode.fillTimeout`).
     public var fillTimeout: Duration = .seconds(20)
     /// How long everything vents at session start and on resume before the first inflation.
@@ -50,7 +56,7 @@ public struct SequencerConfig: Sendable, Equatable {
         }
         guard SequencerConfig.tickRateRange.contains(tickRate) else { throw .tickRateOutOfRange(tickRate) }
         guard overPressureMargin > 0, targetTolerance >= 0, openLoopFillRate > 0, maxSlewRate > 0, slewNoiseAllowance >= 0,
-            fillTimeout > .zero, stuckWindow > .zero, maxTickGap > tickPeriod
+            fillTimeout > .zero, stuckWindow > .zero, maxTickGap > tickPeriod, inletSettle >= .zero, inletSettle < fillTimeout
         else { throw .thresholdOutOfRange }
         guard (.seconds(10)...SequencerConfig.maximumDuration).contains(minimumDuration) else {
             throw .minimumDurationOutOfRange

@@ -9,32 +9,46 @@ enum ConfigurationLoader {
         var configuration: DaemonConfiguration
         /// The file read, or a note that built-in defaults are used.
         var source: String
+        /// No file at the default path: built-in defaults.
+        var isDefault = false
+    }
+
+    /// One line naming what is wrong with the configuration (file, line and field).
+    struct Problem: Error {
+        var message: String
     }
 
     static func load(_ options: ConfigOptions) throws -> Loaded {
-        let path = options.config ?? ConfigOptions.defaultPath
-        let text: String
-        if FileManager.default.fileExists(atPath: path) {
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw fail("\(path): cannot be read: \(error.localizedDescription)")
-            }
-        } else if options.config == nil {
-            // No file at the default place: a fresh machine, run with defaults (simulated pump).
-            return Loaded(configuration: try parse(ConfigFile(path: path, text: "")), source: "built-in defaults (\(path) not found)")
-        } else {
-            throw fail("\(path): no such file")
-        }
-        do {
-            return Loaded(configuration: try parse(ConfigFile(path: path, text: text)), source: path)
+        do throws(Problem) {
+            return try read(options)
         } catch {
-            throw fail("\(error)")
+            throw fail(error.message)
         }
     }
 
-    private static func parse(_ file: @autoclosure () throws(ConfigError) -> ConfigFile) throws(ConfigError) -> DaemonConfiguration {
-        try DaemonConfiguration(try file())
+    /// Reads the configuration without reporting: the caller decides what a problem means.
+    static func read(_ options: ConfigOptions) throws(Problem) -> Loaded {
+        let path = options.config ?? ConfigOptions.defaultPath
+        guard FileManager.default.fileExists(atPath: path) else {
+            guard options.config == nil else { throw Problem(message: "\(path): no such file") }
+            // No file at the default place: a fresh machine, run with defaults (simulated pump).
+            return Loaded(configuration: try parse(path, ""), source: "built-in defaults (\(path) not found)", isDefault: true)
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Problem(message: "\(path): cannot be read: \(error.localizedDescription)")
+        }
+        return Loaded(configuration: try parse(path, text), source: path)
+    }
+
+    private static func parse(_ path: String, _ text: String) throws(Problem) -> DaemonConfiguration {
+        do {
+            return try DaemonConfiguration(try ConfigFile(path: path, text: text))
+        } catch {
+            throw Problem(message: "\(error)")
+        }
     }
 
     private static func fail(_ message: String) -> Error {

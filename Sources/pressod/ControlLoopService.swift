@@ -8,12 +8,14 @@ import ServiceLifecycle
 /// vents (`InflationSequencer.run`).
 struct ControlLoopService: Service {
     let sequencer: InflationSequencer
+    /// Called after every tick, on the loop (the systemd watchdog is fed from here).
+    let onTick: @Sendable (InflationSequencer.TickReport) -> Void
     let logger: Logger
 
     func run() async throws {
         logger.info("control loop running at \(sequencer.config.tickRate) Hz")
         await cancelWhenGracefulShutdown {
-            await sequencer.run()
+            await sequencer.run(onTick: onTick)
         }
         sequencer.shutDown()
         logger.info("control loop stopped; pump off, chambers vented")

@@ -10,6 +10,8 @@ struct HardwareBackend {
     /// Vents and releases the hardware; the last step on every way out.
     let close: @Sendable () -> Void
     let description: String
+    /// The start/stop button, when `[button]` is configured.
+    var button: GPIOButton? = nil
 
     static func open(_ configuration: DaemonConfiguration, logger: Logger) throws -> HardwareBackend {
         switch configuration.backend {
@@ -21,12 +23,19 @@ struct HardwareBackend {
         case .gpio(let wiring):
             // Opening requests every output already at its safe level, before anything else.
             let gpio = try GPIOPumpHardware(configuration: wiring)
+            let button: GPIOButton?
+            do {
+                button = try wiring.button.map { config throws(GPIOHardwareStartupError) in try GPIOButton(config, consumer: wiring.consumer) }
+            } catch {
+                try? gpio.close()
+                throw error
+            }
             return HardwareBackend(
                 hardware: gpio,
                 close: {
                     do { try gpio.close() } catch { logger.critical("venting on close failed: \(error)") }
                 },
-                description: "GPIO (\(wiring.chambers) chambers, consumer \(wiring.consumer))")
+                description: "GPIO (\(wiring.chambers) chambers, consumer \(wiring.consumer))", button: button)
         }
     }
 }

@@ -10,7 +10,7 @@ struct Pressod: AsyncParsableCommand {
         commandName: "pressod",
         abstract: "The Bluetooth LE daemon of pressotherapy boots.",
         version: version,
-        subcommands: [RunCommand.self, CheckConfigCommand.self],
+        subcommands: [RunCommand.self, CheckConfigCommand.self, DoctorCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -4,6 +4,8 @@ import Logging
 import PressoConfig
 import Sequencer
 import ServiceLifecycle
+import Supervision
+import SystemdNotify
 
 /// `pressod run` (the default): open the hardware in its safe state, restore settings, run the
 /// control loop and the Bluetooth services until SIGTERM/SIGINT, then stop and vent.
@@ -53,18 +55,32 @@ struct RunCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
         let keeper = SettingsKeeper(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         keeper.restore()
+        let localControl = LocalControlWiring(sequencer: sequencer, stateDirectory: configuration.stateDirectory, logger: logger)
         if startSession {
             try sequencer.start()
             logger.info("session started from the command line")
         }
 
-        // Started in this order, shut down in reverse: the control loop stops (and vents) last.
+        // systemd (Type=notify): READY/STATUS/STOPPING from SupervisionService, and WATCHDOG=1
+        // from the control loop's own ticks, so a stalled loop gets the process restarted.
+        let notifier = SystemdNotifier()
+        let feeder = WatchdogFeeder(watchdogInterval: notifier.watchdogInterval) {
+            do { try notifier.watchdog() } catch { logger.warning("could not feed the systemd watchdog: \(error)") }
+        }
+
+        let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow, local: localControl.bluetooth)
+
+        // Started in this order, shut down in reverse: SupervisionService says STOPPING=1 first,
+        // the control loop stops (and vents) last.
         let group = ServiceGroup(
             services: [
-                ControlLoopService(sequencer: sequencer, logger: logger),
+                ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
-            ],
+            ] + localControl.services + [
+                SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
+                BluetoothService(configuration: configuration, sequencer: sequencer, control: bluetooth, logger: logger),
+            ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         do {

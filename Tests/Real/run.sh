@@ -19,7 +19,9 @@
 #
 # A scenario is a bash file NN-name.sh, run in the guest after sourcing guest/stack.sh. Header
 # lines declare what it needs:  `# requires-product: NAME` (a `swift build` product; built here
-# when Package.swift declares it, else the scenario is SKIPPED) and `# requires: gpio-sim`.
+# when Package.swift declares it, else the scenario is SKIPPED), `# requires: gpio-sim` and
+# `# requires: deb` (scripts/build-deb.sh builds the package on the host; its path is
+# PRESSO_DEB in the guest).
 # Output: vm-out/ (results.txt, timings.txt, console.log, stack/ logs, one folder per scenario).
 # The last line printed is exactly "N passed, N failed"; the exit status is non-zero on any
 # failure. If no scenario can run because the binaries they need do not exist yet, a SKIP line
@@ -46,6 +48,7 @@ KVER=${PRESSO_KVER:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/nul
 # ---- choose scenarios, and what they need ----------------------------------------------------
 declare -a RUN=() SKIPPED=() PRODUCTS=()
 NEED_GPIO=${PRESSO_REAL_GPIO_SIM:-0}
+NEED_DEB=0
 IFS=: read -r -a DIRS <<< "${PRESSO_REAL_SCENARIO_DIRS:-$REAL/scenarios}"
 for scenario in $(for d in "${DIRS[@]}"; do ls "$d"/[0-9]*.sh 2>/dev/null; done \
         | awk -F/ '{print $NF "\t" $0}' | sort | cut -f2); do
@@ -66,6 +69,7 @@ for scenario in $(for d in "${DIRS[@]}"; do ls "$d"/[0-9]*.sh 2>/dev/null; done 
         continue
     fi
     grep -q '^# requires: *gpio-sim' "$scenario" && NEED_GPIO=1
+    grep -q '^# requires: *deb' "$scenario" && NEED_DEB=1
     RUN+=("$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")")
 done
 for s in "${SKIPPED[@]}"; do say "SKIP $s"; done
@@ -80,6 +84,15 @@ if [ ${#PRODUCTS[@]} -gt 0 ]; then
         fi
     done
     BIN_DIR=$(cd "$REPO" && swift build --show-bin-path)
+fi
+PRESSO_DEB=
+if [ "$NEED_DEB" = 1 ] && [ ${#RUN[@]} -gt 0 ]; then
+    say "scripts/build-deb.sh (release build, static Swift standard library)"
+    if ! PRESSO_DEB=$(cd "$REPO" && bash scripts/build-deb.sh --out "$OUT/deb" 2> "$OUT/build-deb.log" | tail -n1); then
+        tail -n 20 "$OUT/build-deb.log"
+        echo "FAIL build/deb (scripts/build-deb.sh failed; see build-deb.log)" >> "$OUT/results.txt"
+    fi
+    PRESSO_DEB=$(cd "$REPO" && realpath "$PRESSO_DEB" 2>/dev/null)
 fi
 if grep -q '^FAIL' "$OUT/results.txt"; then
     RUN=()     # a scenario must never run an old binary
@@ -112,8 +125,8 @@ printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
 {
     printf 'export PRESSO_REAL=%q PRESSO_REPO=%q PRESSO_BIN_DIR=%q\n' "$REAL" "$REPO" "$BIN_DIR"
     printf 'export PRESSO_PY=%q PRESSO_SHIM=%q PRESSO_GPIO_SIM_KO=%q\n' "$VENV/bin/python3" "$SHIM" "$GPIO_SIM_KO"
-    printf 'export PRESSO_SCENARIO_TIMEOUT=%q\n' "${PRESSO_SCENARIO_TIMEOUT:-400}"
-    for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG; do
+    printf 'export PRESSO_SCENARIO_TIMEOUT=%q PRESSO_DEB=%q\n' "${PRESSO_SCENARIO_TIMEOUT:-400}" "$PRESSO_DEB"
+    for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG PRESSO_HIL_BUTTON_SAMPLES PRESSO_HIL_OVER_PRESSURE_SAMPLES; do
         [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
 } > "$OUT/guest.env"

@@ -73,7 +73,7 @@ public struct GPIOHardwareConfiguration: Sendable, Equatable {
     }
 
     /// Every line of the wiring with its config entry (e.g. "[valves] inlet3").
-    var allLines: [(entry: String, spec: GPIOLineSpec)] {
+    public var allLines: [(entry: String, spec: GPIOLineSpec)] {
         var lines = outputs.map { ($0.entry, $0.spec) }
         if case .hx710b(let adc) = sensor {
             lines += [("[sensor] clock", adc.clock), ("[sensor] data", adc.data)]

@@ -43,6 +43,13 @@ public final class LibgpiodLineProvider: GPIOLineProvider {
         return try chip.requestInput(offset: offset, consumer: consumer, flags: spec.flags, edges: edges)
     }
 
+    /// What the kernel reports about the line `spec` names, whoever holds it, and its chip as
+    /// "gpiochip0 [pinctrl-bcm2711]". Requests nothing: for diagnostics (`pressod doctor`).
+    public func inspect(_ spec: GPIOLineSpec) throws(GPIOError) -> (chip: String, info: GPIOLineInfo) {
+        let (chip, offset) = try locate(spec)
+        return ("\(chip.name) [\(chip.label)]", try chip.lineInfo(offset: offset))
+    }
+
     /// The chip and offset a spec names; a bare line name is searched on every chip in /dev.
     func locate(_ spec: GPIOLineSpec) throws(GPIOError) -> (GPIOChip, UInt32) {
         switch spec.address {
