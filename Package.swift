@@ -154,7 +154,7 @@ let package = Package(
         // Fast tier: against the BlueZ double (Tests/Support/bluez_double.py) on private buses.
         .testTarget(
             name: "BlueZTests",
-            dependencies: ["BlueZ", "DBus", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["BlueZ", "DBus", "PressoTestSupport", .product(name: "Logging", package: "swift-log")]),
         // The boots' GATT profile on BlueZ: routes the contract (BootsProtocol) to the sequencer.
         .target(name: "BootsProfile", dependencies: ["BlueZ", "BootsProtocol", "Sequencer"]),
         .testTarget(name: "BootsProfileTests", dependencies: ["BootsProfile", "BlueZ", "BootsProtocol", "Sequencer", "PumpSimulator"]),

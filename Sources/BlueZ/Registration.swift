@@ -234,7 +234,10 @@ extension Supervisor {
             connected = now
             peripheral.shared.withLock { $0.connected = Set(now.map(\.rawValue)) }
         }
-        let pairableNow = adapter.map { view?.flag($0, BlueZ.adapter, "Pairable") ?? false } ?? false
+        // With pairableOnlyInWindow, bluetoothd turning Pairable on outside a window (it does
+        // when a default agent registers) is undone at once and is no window: not announced.
+        let windowAllowed = !configuration.pairableOnlyInWindow || peripheral.pairingWindowRemaining != nil
+        let pairableNow = windowAllowed && (adapter.map { view?.flag($0, BlueZ.adapter, "Pairable") ?? false } ?? false)
         if pairableNow != pairable {
             pairable = pairableNow
             peripheral.emit(.pairingWindow(open: pairableNow))

@@ -1,34 +1,44 @@
 import DBus
 import Foundation
+import PressoTestSupport
 import Synchronization
 
 /// A private dbus-daemon with the BlueZ double (Tests/Support/bluez_double.py) on it, for one
-/// test. Both processes are killed (SIGKILL) and reaped when the test ends, however it ends.
+/// test. Both processes are killed (SIGKILL) and reaped when the test ends, however it ends
+/// (`ChildProcess`), and their output folder is removed.
 final class DoubleRig: Sendable {
-    let bus: Child
+    let bus: ChildProcess
     let address: String
-    private let double = Mutex<Child?>(nil)
-    /// The double's stderr (Python tracebacks), kept for a failing test to show.
-    let doubleLog: String
+    private let directory: TemporaryDirectory
+    private let double = Mutex<ChildProcess?>(nil)
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Support/bluez_double.py").standardized.path
 
-    private init(bus: Child, address: String) {
+    private init(bus: ChildProcess, address: String, directory: TemporaryDirectory) {
         self.bus = bus
         self.address = address
-        doubleLog = NSTemporaryDirectory() + "bluez-double-\(bus.pid).log"
+        self.directory = directory
     }
 
     /// Starts the bus and, unless `withDouble` is false, the double on it.
     static func start(withDouble: Bool = true) async throws -> DoubleRig {
-        let bus = try Child(["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"])
-        let address = await onThread { bus.readLine() }
-        let rig = DoubleRig(bus: bus, address: address)
-        guard address.hasPrefix("unix:") else {
-            rig.stop()
-            throw SpawnError("dbus-daemon printed no address: \(address)")
+        let directory = try TemporaryDirectory(prefix: "presso-bluez-double")
+        let bus = try ChildProcess(
+            executable: "/usr/bin/dbus-daemon", arguments: ["--session", "--nofork", "--nopidfile", "--print-address=1"],
+            environment: [:], outputPrefix: directory.file("bus"))
+        let address: String
+        do {
+            address = try await eventually("the bus address") { () -> String? in
+                guard bus.poll() == nil else { throw TestFailure("dbus-daemon ended: \(bus.standardError)") }
+                let line = bus.standardOutput.split(separator: "\n").first.map(String.init)
+                return line?.hasPrefix("unix:") == true ? line : nil
+            }
+        } catch {
+            bus.stop()
+            throw error
         }
+        let rig = DoubleRig(bus: bus, address: address, directory: directory)
         if withDouble {
             do { try await rig.startDouble() } catch {
                 rig.stop()
@@ -40,18 +50,22 @@ final class DoubleRig: Sendable {
 
     /// Starts the double (Debian's python3, which has python3-dbus) and waits for its READY.
     func startDouble() async throws {
-        let child = try Child(["/usr/bin/python3", "-u", Self.script, "--address", address], stderrPath: doubleLog)
+        let child = try ChildProcess(
+            executable: "/usr/bin/python3", arguments: ["-u", Self.script, "--address", address],
+            environment: ["PATH": "/usr/bin:/bin"], outputPrefix: directory.file("double"))
         double.withLock { $0 = child }
-        let line = await onThread { child.readLine() }
-        guard line == "READY" else { throw SpawnError("the BlueZ double did not start: \(line) \(log)") }
+        _ = try await eventually("the BlueZ double's READY") { () -> Bool? in
+            guard child.poll() == nil else { throw TestFailure("the BlueZ double ended: \(child.standardError)") }
+            return child.standardOutput.contains("READY") ? true : nil
+        }
     }
 
-    var log: String { (try? String(contentsOfFile: doubleLog, encoding: .utf8)) ?? "" }
+    /// The double's stderr (Python tracebacks), for a failing test to show.
+    var log: String { double.withLock { $0?.standardError } ?? "" }
 
     func stop() {
-        double.withLock { $0?.stop() }
+        double.withLock { _ = $0?.stop() }
         bus.stop()
-        unlink(doubleLog)
     }
 
     deinit { stop() }
@@ -61,11 +75,9 @@ final class DoubleRig: Sendable {
     }
 }
 
-/// Runs blocking work on a thread of its own, keeping the cooperative pool free.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(returning: work()) }
-    }
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// The double's control API (`org.presso.Test.BlueZDouble`).

@@ -54,7 +54,7 @@ func eventually<T>(_ what: String, seconds: Int = 20, _ probe: () async throws -
     let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
     while true {
         if let value = try await probe() { return value }
-        guard ContinuousClock.now < deadline else { throw SpawnError("gave up waiting for \(what) after \(seconds) s") }
+        guard ContinuousClock.now < deadline else { throw TestFailure("gave up waiting for \(what) after \(seconds) s") }
         try await Task.sleep(for: .milliseconds(20))
     }
 }
@@ -127,7 +127,7 @@ func deadlockGuard<T: Sendable>(
         }
         defer { group.cancelAll() }
         guard let first = try await group.next(), let value = first else {
-            throw SpawnError("deadlock guard: \(what) not done after \(seconds) s")
+            throw TestFailure("deadlock guard: \(what) not done after \(seconds) s")
         }
         return value
     }
