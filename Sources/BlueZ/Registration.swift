@@ -72,8 +72,8 @@ extension Supervisor {
             if self.view?.flag(chosen, BlueZ.adapter, "Powered") == false,
                 poweredApplied.map({ $0 != (owner, chosen) }) ?? true
             {
-                poweredApplied = (owner, chosen)
                 try await powerOn(chosen, client)
+                poweredApplied = (owner, chosen)
             }
             // Once per bluetoothd, adapter and alias: should BlueZ store it otherwise than sent,
             // setting it again on every change signal would never end.
@@ -81,8 +81,8 @@ extension Supervisor {
                 self.view?.property(chosen, BlueZ.adapter, "Alias") != .string(alias),
                 aliasApplied.map({ $0 != (owner, chosen, alias) }) ?? true
             {
-                aliasApplied = (owner, chosen, alias)
                 _ = try await client.set(chosen, BlueZ.adapter, "Alias", .string(alias))
+                aliasApplied = (owner, chosen, alias)
                 self.view?.assume(chosen, BlueZ.adapter, "Alias", .string(alias))
             }
             if configuration.pairingAgent, agent == nil, view.has(BlueZ.managerPath, BlueZ.agentManager) {
