@@ -9,14 +9,20 @@
  *       sum of /proc/PID/task/ * /schedstat in ns). Prints one line of key=value pairs:
  *       calls, seconds, rate, and per PID (in argument order) ticks_N and ns_N; client_ns.
  *   gatt-client count ADDRESS SECONDS
- *       counts org.freedesktop.DBus.Properties.PropertiesChanged signals for SECONDS (match rule
- *       on the interface, as bluetoothd subscribes to its applications' characteristics) and
- *       prints "signals=N seconds=S".
+ *       counts org.freedesktop.DBus.Properties.PropertiesChanged signals for SECONDS or until
+ *       SIGINT/SIGTERM (match rule on the interface, as bluetoothd subscribes to its
+ *       applications' characteristics) and prints "signals=N seconds=S".
+ *   gatt-client emit ADDRESS COUNT
+ *       emits COUNT PropertiesChanged(org.bluez.GattCharacteristic1, {Value: 20 bytes}, []) as fast
+ *       as libdbus takes them, then a Ping round trip to the bus (answered after every signal
+ *       before it is written); prints signals/s and CPU time per signal: the C baseline of
+ *       DBusBenchmark's `emit`.
  * A call answered with an error stops the run (exit 1) with the error: a benchmark that
  * measured refusals would be meaningless. */
 #define _GNU_SOURCE
 #include <dbus/dbus.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +191,9 @@ static DBusHandlerResult count_signal(DBusConnection *conn, DBusMessage *msg, vo
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
+static volatile sig_atomic_t stop_counting = 0;
+static void on_stop(int sig) { (void)sig; stop_counting = 1; }
+
 static int run_count(int argc, char **argv) {
     if (argc != 4) return -1;
     DBusConnection *conn = connect_bus(argv[2]);
@@ -197,12 +206,62 @@ static int run_count(int argc, char **argv) {
     dbus_connection_add_filter(conn, count_signal, &count, NULL);
     printf("listening\n");
     fflush(stdout);
-    double end = now_seconds() + seconds;
-    double left;
-    while ((left = end - now_seconds()) > 0) {
-        if (!dbus_connection_read_write_dispatch(conn, (int)(left * 1000) + 1)) break;
+    signal(SIGINT, on_stop);
+    signal(SIGTERM, on_stop);
+    double start = now_seconds(), end = start + seconds;
+    while (!stop_counting && now_seconds() < end) {
+        if (!dbus_connection_read_write_dispatch(conn, 100)) break;
     }
-    printf("signals=%ld seconds=%.3f\n", count, seconds);
+    printf("signals=%ld seconds=%.3f\n", count, now_seconds() - start);
+    return 0;
+}
+
+static void emit_value(DBusConnection *conn, unsigned char first) {
+    DBusMessage *msg = dbus_message_new_signal("/org/presso/peripheral/app/service0/char3",
+                                               "org.freedesktop.DBus.Properties", "PropertiesChanged");
+    DBusMessageIter args, dict, entry, variant, array, invalidated;
+    const char *iface = "org.bluez.GattCharacteristic1", *key = "Value";
+    unsigned char value[20] = {first};
+    const unsigned char *bytes = value;
+    dbus_message_iter_init_append(msg, &args);
+    dbus_message_iter_append_basic(&args, DBUS_TYPE_STRING, &iface);
+    dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "{sv}", &dict);
+    dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+    dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+    dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "ay", &variant);
+    dbus_message_iter_open_container(&variant, DBUS_TYPE_ARRAY, "y", &array);
+    dbus_message_iter_append_fixed_array(&array, DBUS_TYPE_BYTE, &bytes, (int)sizeof value);
+    dbus_message_iter_close_container(&variant, &array);
+    dbus_message_iter_close_container(&entry, &variant);
+    dbus_message_iter_close_container(&dict, &entry);
+    dbus_message_iter_close_container(&args, &dict);
+    dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "s", &invalidated);
+    dbus_message_iter_close_container(&args, &invalidated);
+    dbus_connection_send(conn, msg, NULL);
+    dbus_message_unref(msg);
+}
+
+static void ping(DBusConnection *conn) {
+    DBusMessage *msg = dbus_message_new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                                    "org.freedesktop.DBus.Peer", "Ping");
+    DBusMessage *reply = dbus_connection_send_with_reply_and_block(conn, msg, 60000, NULL);
+    dbus_message_unref(msg);
+    if (reply) dbus_message_unref(reply);
+}
+
+static int run_emit(int argc, char **argv) {
+    if (argc != 4) return -1;
+    DBusConnection *conn = connect_bus(argv[2]);
+    long count = atol(argv[3]);
+    for (long i = 0; i < count / 10; i++) emit_value(conn, (unsigned char)i);
+    ping(conn);
+    long long cpu0 = self_ns();
+    double t0 = now_seconds();
+    for (long i = 0; i < count; i++) emit_value(conn, (unsigned char)i);
+    ping(conn);
+    double elapsed = now_seconds() - t0;
+    printf("signals=%ld seconds=%.6f rate=%.1f cpu_us_per_signal=%.3f\n", count, elapsed, count / elapsed,
+           (self_ns() - cpu0) / 1e3 / count);
     return 0;
 }
 
@@ -210,9 +269,11 @@ int main(int argc, char **argv) {
     int rc = -1;
     if (argc > 1 && strcmp(argv[1], "call") == 0) rc = run_calls(argc, argv);
     else if (argc > 1 && strcmp(argv[1], "count") == 0) rc = run_count(argc, argv);
+    else if (argc > 1 && strcmp(argv[1], "emit") == 0) rc = run_emit(argc, argv);
     if (rc < 0) {
         fprintf(stderr, "usage: gatt-client call ADDRESS DEST PATH read|write HEX CALLS PID...\n"
-                        "       gatt-client count ADDRESS SECONDS\n");
+                        "       gatt-client count ADDRESS SECONDS\n"
+                        "       gatt-client emit ADDRESS COUNT\n");
         return 2;
     }
     return rc;
