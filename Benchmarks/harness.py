@@ -125,7 +125,7 @@ class Bench:
     def start_pressod(self, pressod, extra=(), log='pressod.log'):
         state = os.path.join(self.dir, 'state-' + log)
         os.makedirs(state, exist_ok=True)
-        conf = os.path.join(self.dir, 'pressod.conf')
+        conf = os.path.join(self.dir, log + '.conf')
         with open(conf, 'w') as f:
             f.write(PRESSOD_CONF.format(state=state))
         return self.spawn([pressod, 'run', '--config', conf, *extra], log, env=self.env)

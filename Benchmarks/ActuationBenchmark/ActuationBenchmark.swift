@@ -14,8 +14,9 @@
 // calling the characteristic's write handler directly (no D-Bus), which isolates the profile,
 // the sequencer and the drive.
 //
-// The sequencer's clock is stepped by hand (the start-up vent is 2 s of real time otherwise), so
-// the control loop does not run here: its ticks never contend with the write for the lock.
+// The sequencer's clock is stepped by hand, tick by tick (the start-up vent is 2 s of real time
+// otherwise), so the control loop does not run on its own here: its ticks never contend with the
+// timed write for the sequencer's lock.
 //
 //   ActuationBenchmark ADDRESS SAMPLES   (prints p50/p90/p99/max in µs)
 import BlueZ
@@ -109,7 +110,7 @@ struct ActuationBenchmark {
         let layout = HardwareLayout(installedChambers: 6, exhaust: .commonManifold, sensing: .manifold)
         let pump = TimedPump(SimulatedPump(layout: layout, seed: 1, clock: clock))
         let sequencer = try InflationSequencer(hardware: pump, config: SequencerConfig(), clock: clock)
-        let profile = BootsGATTProfile(sequencer: sequencer, deviceInformation: DeviceInformation(), security: .open)
+        let profile = BootsGATTProfile(sequencer: sequencer, deviceInformation: DeviceInformation(serial: "BENCH", firmware: "bench", software: "bench"), security: .open)
 
         let server = try await DBusConnection.connect(address: address)
         let peripheral = try BluetoothPeripheral(connection: server, configuration: PeripheralConfiguration(
@@ -142,11 +143,17 @@ struct ActuationBenchmark {
         _ = try await client.call(destination: server.uniqueName, path: path, interface: "org.bluez.GattCharacteristic1",
                                   method: "StartNotify", arguments: [], timeout: .seconds(5))
 
-        /// Start, vent, tick into inflation: the pump runs.
+        /// Start, tick through the start-up vent (one tick period at a time, as the loop would:
+        /// a longer gap is a stalled loop) into inflation: the pump runs.
         func inflate(start: () async throws -> Void) async throws {
             try await start()
-            clock.advance(by: sequencer.config.startupVent + .milliseconds(20))
-            sequencer.tick()
+            let period = sequencer.config.tickPeriod
+            var waited = Duration.zero
+            while !pump.pumpOn && waited <= sequencer.config.startupVent + period {
+                clock.advance(by: period)
+                waited += period
+                sequencer.tick()
+            }
             guard pump.pumpOn, sequencer.snapshot.phase == .inflating else {
                 throw Failure(description: "not inflating after start: \(sequencer.snapshot.phase)")
             }

@@ -4,7 +4,9 @@ example-gatt-server vs bless vs a bare libdbus C service (the bus's limit).
 One private dbus-daemon; the BlueZ double plays bluetoothd (each peer registers its application
 with it exactly as with BlueZ; the C service does not register: it is the limit). Then a C client
 on libdbus (gatt-client.c) calls each peer's characteristic directly by the peer's unique name,
-with the options bluetoothd passes (device, link, mtu), CALLS sequential calls per run. Every
+with the options bluetoothd passes (device, link, mtu), CALLS sequential calls per run: ReadValue,
+WriteValue of one value again and again, and WriteValue alternating two values (60 and 61 mmHg for
+pressod's Pressure), since a write that changes the setting does more than one that does not. Every
 process (daemon, double, peers, client) is pinned to one CPU. Rounds interleave the peers, the
 starting peer rotating, so drift in machine load hits all alike.
 
@@ -14,6 +16,7 @@ and of the client. A peer's idle CPU (pressod's 50 Hz control loop, the example'
 measured separately and shown subtracted in the "net" column.
 
 usage: bench_gatt.py --bin DIR --bless-python PATH [--calls N] [--rounds R] [--cpu C] [--peers a,b]
+       [--pressod-before PATH --peers pressod,pressod-before,...]
 """
 import argparse, json, os, sys, time
 
@@ -24,11 +27,13 @@ PRESSURE = '4012bb61-16d2-4616-9ed5-bef27f442212'
 PEERS = {
     # name: (read uuid, write uuid, value written)
     'pressod': (PRESSURE, PRESSURE, '3c00'),  # Pressure: read; write 60 mmHg (validated, applied)
+    # every peer: 'write' writes the value above each time, 'write2' alternates it with 3d00 (61)
     'example': ('00002a38-0000-1000-8000-00805f9b34fb',  # Body Sensor Location: returns [0x01]
                 '12345678-1234-5678-1234-56789abcdef1', '3c00'),  # Test Characteristic (prints a line)
     'bless': ('5e4e0002-1cbf-4f04-9ef5-2d8b6f4f6f00', '5e4e0002-1cbf-4f04-9ef5-2d8b6f4f6f00', '3c00'),
     'c': (None, None, '3c00'),
 }
+PEERS['pressod-before'] = PEERS['pressod']
 
 
 def main():
@@ -40,6 +45,7 @@ def main():
     parser.add_argument('--cpu', default='0')
     parser.add_argument('--peers', default='pressod,example,bless,c')
     parser.add_argument('--json', help='write every run here')
+    parser.add_argument('--pressod-before', help='another pressod binary to run side by side (peer "pressod-before")')
     args = parser.parse_args()
     peers = args.peers.split(',')
     hz = os.sysconf('SC_CLK_TCK')
@@ -51,6 +57,9 @@ def main():
         procs = {}
         if 'pressod' in peers:
             procs['pressod'] = bench.start_pressod(os.path.join(args.bin, 'pressod'), ['--log-level', 'warning'])
+        if 'pressod-before' in peers:
+            procs['pressod-before'] = bench.start_pressod(args.pressod_before, ['--log-level', 'warning'],
+                                                          log='pressod-before.log')
         if 'example' in peers:
             procs['example'] = bench.start_example()
         if 'bless' in peers:
@@ -85,8 +94,8 @@ def main():
             order = peers[rnd % len(peers):] + peers[:rnd % len(peers)]
             for peer in order:
                 name, rpath, wpath, value = targets[peer]
-                for op, path in (('read', rpath), ('write', wpath)):
-                    argv = bench.pin([client, 'call', bench.address, name, path, op, value if op == 'write' else '',
+                for op, path, written in (('read', rpath, ''), ('write', wpath, value), ('write2', wpath, value + ',3d00')):
+                    argv = bench.pin([client, 'call', bench.address, name, path, op[:5], written,
                                       str(args.calls), str(procs[peer].pid), str(bench.daemon.pid)])
                     kv = harness.keyvalues(harness.run(argv).strip())
                     n = kv['calls']
@@ -125,9 +134,10 @@ def report(runs, peers):
           'peer CPU µs/call, schedstat | net of idle | dbus-daemon µs/call | client µs/call |')
     print('|---|---|---|---|---|---|---|---|---|')
     for peer in peers:
-        for op in ('read', 'write'):
+        for op in ('read', 'write', 'write2'):
             ratio = paired_ratio(peer, op) if 'c' in peers else float('nan')
-            print(f"| {peer} | {op} | {harness.median(pick(peer, op, 'rate')):.0f} | {ratio:.2f} | "
+            label = {'read': 'ReadValue', 'write': 'WriteValue, same value', 'write2': 'WriteValue, value changing'}[op]
+            print(f"| {peer} | {label} | {harness.median(pick(peer, op, 'rate')):.0f} | {ratio:.2f} | "
                   f"{harness.median(pick(peer, op, 'peer_us_stat')):.1f} | {harness.median(pick(peer, op, 'peer_us')):.1f} | "
                   f"{harness.median(pick(peer, op, 'peer_us_net')):.1f} | {harness.median(pick(peer, op, 'daemon_us')):.1f} | "
                   f"{harness.median(pick(peer, op, 'client_us')):.1f} |")

@@ -4,7 +4,8 @@
  *   gatt-client call ADDRESS DEST PATH read|write HEX CALLS PID...
  *       CALLS sequential org.bluez.GattCharacteristic1.ReadValue(a{sv}) or WriteValue(ay, a{sv})
  *       to DEST at PATH, with the options bluetoothd 5.66 always passes (device o, link s,
- *       mtu q), after CALLS/10 warm-up calls. Before the first and after the last measured call
+ *       mtu q), after CALLS/10 warm-up calls. HEX may be two values, HEX,HEX: the writes then
+ *       alternate between them (a value that changes on every write). Before the first and after the last measured call
  *       it reads the CPU time of every PID (utime+stime of /proc/PID/stat in clock ticks, and the
  *       sum of /proc/PID/task/ * /schedstat in ns). Prints one line of key=value pairs:
  *       calls, seconds, rate, and per PID (in argument order) ticks_N and ns_N; client_ns.
@@ -159,22 +160,26 @@ static int run_calls(int argc, char **argv) {
     if (argc < 9) return -1;
     const char *address = argv[2], *dest = argv[3], *path = argv[4];
     int write = strcmp(argv[5], "write") == 0;
-    unsigned char value[512];
-    int length = parse_hex(argv[6], value, (int)sizeof value);
+    unsigned char value[2][512];
+    int length[2];
+    const char *comma = strchr(argv[6], ',');
+    length[0] = parse_hex(argv[6], value[0], comma ? (int)(comma - argv[6]) / 2 : (int)sizeof value[0]);
+    length[1] = comma ? parse_hex(comma + 1, value[1], (int)sizeof value[1]) : length[0];
+    if (!comma) memcpy(value[1], value[0], sizeof value[0]);
     long calls = atol(argv[7]);
     int npids = argc - 8;
-    if (length < 0 || calls <= 0 || npids > MAX_PIDS) return -1;
+    if (length[0] < 0 || length[1] < 0 || calls <= 0 || npids > MAX_PIDS) return -1;
     int pids[MAX_PIDS];
     for (int i = 0; i < npids; i++) pids[i] = atoi(argv[8 + i]);
 
     DBusConnection *conn = connect_bus(address);
-    for (long i = 0; i < calls / 10; i++) one_call(conn, dest, path, write, value, length);
+    for (long i = 0; i < calls / 10; i++) one_call(conn, dest, path, write, value[i & 1], length[i & 1]);
 
     long long ticks0[MAX_PIDS], ns0[MAX_PIDS];
     for (int i = 0; i < npids; i++) { ticks0[i] = process_ticks(pids[i]); ns0[i] = process_ns(pids[i]); }
     long long client0 = self_ns();
     double t0 = now_seconds();
-    for (long i = 0; i < calls; i++) one_call(conn, dest, path, write, value, length);
+    for (long i = 0; i < calls; i++) one_call(conn, dest, path, write, value[i & 1], length[i & 1]);
     double elapsed = now_seconds() - t0;
     long long client1 = self_ns();
     printf("calls=%ld seconds=%.6f rate=%.1f", calls, elapsed, calls / elapsed);
