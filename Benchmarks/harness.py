@@ -5,7 +5,7 @@ the peers started against it as they would start on a board (DBUS_SYSTEM_BUS_ADD
 process pinned to one CPU with taskset. Every process started here is recorded and killed by its
 own PID at the end, never by name.
 """
-import os, re, signal, statistics, subprocess, sys, tempfile, time
+import os, re, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 import dbus
 
@@ -183,6 +183,7 @@ class Bench:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def run(argv):

@@ -7,11 +7,12 @@ fork), and its registration counts as done at the double's reply to its last reg
 bless: both). Also the time of its Hello (first message on the bus). The peers are started one
 at a time, the order alternating per round, and stopped (SIGTERM) after each start.
 RSS (VmRSS, and PSS from smaps_rollup) at idle after registration and, for pressod, during a
-session with Live State subscribed. Binary sizes of the given pressod builds.
+session with Live State subscribed. Binary sizes of the given pressod builds, as built and
+stripped; with --static, the static build is a peer too (pressod-static).
 
 usage: bench_footprint.py --bin DIR --bless-python PATH [--static PATH] [--rounds R] [--cpu C]
 """
-import argparse, os, signal, sys, time
+import argparse, os, signal, sys, tempfile, time
 
 import dbus
 
@@ -21,6 +22,7 @@ import harness  # noqa: E402
 LIVE_STATE = '4012bb64-16d2-4616-9ed5-bef27f442212'
 CONTROL_POINT = '4012bb66-16d2-4616-9ed5-bef27f442212'
 CALLS = {'pressod': {'RegisterApplication', 'RegisterAdvertisement'}, 'example': {'RegisterApplication'},
+         'pressod-static': {'RegisterApplication', 'RegisterAdvertisement'},
          'bless': {'RegisterApplication', 'RegisterAdvertisement'}}
 
 
@@ -60,7 +62,7 @@ def main():
     parser.add_argument('--rounds', type=int, default=7)
     parser.add_argument('--cpu', default='0')
     args = parser.parse_args()
-    peers = ['pressod', 'example'] + (['bless'] if args.bless_python else [])
+    peers = ['pressod'] + (['pressod-static'] if args.static else []) + ['example'] + (['bless'] if args.bless_python else [])
     pressod = os.path.join(args.bin, 'pressod')
 
     bench = harness.Bench(cpu=args.cpu)
@@ -75,8 +77,9 @@ def main():
         for rnd in range(args.rounds):
             for peer in (peers if rnd % 2 == 0 else list(reversed(peers))):
                 t0 = time.time()
-                if peer == 'pressod':
-                    proc = bench.start_pressod(pressod, ['--log-level', 'warning'], log=f'pressod-{rnd}.log')
+                if peer.startswith('pressod'):
+                    binary = pressod if peer == 'pressod' else args.static
+                    proc = bench.start_pressod(binary, ['--log-level', 'warning'], log=f'{peer}-{rnd}.log')
                 elif peer == 'example':
                     proc = bench.start_example()
                 else:
@@ -125,11 +128,15 @@ def main():
     print(f'| pressod in a session | | | {session[-1][0] / 1024:.1f} MiB (peak {session[-1][2] / 1024:.1f}) | '
           f'{session[-1][1] / 1024:.1f} MiB |')
     print()
-    print('| pressod binary | size |')
-    print('|---|---|')
+    print('| pressod binary | size | stripped |')
+    print('|---|---|---|')
     for label, path in (('dynamic (swift build -c release)', pressod), ('--static-swift-stdlib', args.static)):
         if path and os.path.exists(path):
-            print(f'| {label} | {os.path.getsize(path) / 1048576:.1f} MiB |')
+            with tempfile.TemporaryDirectory() as scratch:
+                stripped = os.path.join(scratch, 'pressod')
+                harness.run(['strip', '-o', stripped, path])
+                size = os.path.getsize(stripped)
+            print(f'| {label} | {os.path.getsize(path) / 1048576:.1f} MiB | {size / 1048576:.1f} MiB |')
 
 
 if __name__ == '__main__':
