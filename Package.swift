@@ -160,5 +160,13 @@ let package = Package(
         .testTarget(name: "BootsProfileTests", dependencies: ["BootsProfile", "BlueZ", "BootsProtocol", "Sequencer", "PumpSimulator"]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
+        // Write → actuation latency through the boots' GATT profile (scripts/bench-actuation.sh).
+        .executableTarget(
+            name: "ActuationBenchmark",
+            dependencies: [
+                "BlueZ", "BootsProfile", "BootsProtocol", "DBus", "Sequencer", "PumpSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/ActuationBenchmark"),
     ]
 )

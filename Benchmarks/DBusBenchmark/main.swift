@@ -4,6 +4,7 @@
 //
 //   DBusBenchmark serve ADDRESS NAME
 //   DBusBenchmark client ADDRESS SWIFT_NAME C_NAME CALLS REPETITIONS
+//   DBusBenchmark emit ADDRESS COUNT   (scripts/bench-notify.sh: PropertiesChanged as fast as it goes)
 import DBus
 
 #if canImport(Glibc)
@@ -70,6 +71,43 @@ func client(address: String, swiftName: String, cName: String, calls: Int, repet
     await connection.close()
 }
 
+/// Emits `count` PropertiesChanged(org.bluez.GattCharacteristic1, Value = 20 bytes) from an
+/// exported-object path as fast as `emitPropertiesChanged` takes them — what a GATTNotifier does per
+/// notification — then waits for a round trip to the bus, which is answered only after every
+/// signal before it has been written. Prints signals/s and the process' CPU time per signal.
+func emit(address: String, count: Int) async throws {
+    let connection = try await DBusConnection.connect(address: address)
+    let path: DBusObjectPath = "/org/presso/peripheral/app/service0/char3"
+    func cpu() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+    func flush() async throws {
+        _ = try await connection.call(
+            destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus.Peer",
+            method: "Ping", arguments: [])
+    }
+    var value = [UInt8](repeating: 0, count: 20)
+    for n in 0..<(count / 10) {  // warm-up
+        value[0] = UInt8(truncatingIfNeeded: n)
+        try connection.emitPropertiesChanged(path: path, interface: "org.bluez.GattCharacteristic1", changed: ["Value": .bytes(value)])
+    }
+    try await flush()
+    let clock = ContinuousClock()
+    let cpu0 = cpu()
+    let start = clock.now
+    for n in 0..<count {
+        value[0] = UInt8(truncatingIfNeeded: n)
+        try connection.emitPropertiesChanged(path: path, interface: "org.bluez.GattCharacteristic1", changed: ["Value": .bytes(value)])
+    }
+    try await flush()
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print("signals=\(count) seconds=\(seconds) rate=\(Double(count) / seconds) cpu_us_per_signal=\((cpu() - cpu0) * 1e6 / Double(count))")
+    await connection.close()
+}
+
 let arguments = CommandLine.arguments
 switch arguments.dropFirst().first {
 case "serve" where arguments.count == 4:
@@ -78,7 +116,9 @@ case "client" where arguments.count == 7:
     try await client(
         address: arguments[2], swiftName: arguments[3], cName: arguments[4], calls: Int(arguments[5])!,
         repetitions: Int(arguments[6])!)
+case "emit" where arguments.count == 4:
+    try await emit(address: arguments[2], count: Int(arguments[3])!)
 default:
-    print("usage: DBusBenchmark serve ADDRESS NAME | client ADDRESS SWIFT_NAME C_NAME CALLS REPETITIONS")
+    print("usage: DBusBenchmark serve ADDRESS NAME | client ADDRESS SWIFT_NAME C_NAME CALLS REPETITIONS | emit ADDRESS COUNT")
     exit(2)
 }

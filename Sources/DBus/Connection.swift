@@ -65,7 +65,7 @@ public final class DBusConnection: Sendable {
                         guard let raw else { throw .failed("could not connect to \(address)") }
                         dbus_connection_set_exit_on_disconnect(raw, 0)
                         let core = ConnectionCore(raw: raw)
-                        core.queue.sync { core.start() }
+                        core.sync { core.start() }
                         return core
                     })
             }
@@ -78,17 +78,17 @@ public final class DBusConnection: Sendable {
             let reply = try await core.call(hello, timeout: nil)
             if let error = reply.asError { throw error }
             let name: String = try reply.arguments.argument(0)
-            core.queue.sync { if let raw = core.raw { _ = dbus_bus_set_unique_name(raw, name) } }
+            core.sync { if let raw = core.raw { _ = dbus_bus_set_unique_name(raw, name) } }
             return DBusConnection(core: core, uniqueName: name)
         } catch {
-            core.queue.sync { core.shutdown() }
+            core.sync { core.shutdown() }
             throw error
         }
     }
 
     /// Whether the connection is still open (not closed locally, not lost).
     public var isConnected: Bool {
-        core.queue.sync { core.isOpen }
+        core.sync { core.isOpen }
     }
 
     /// Closes the connection: unregisters everything, fails pending calls with `Disconnected`,
@@ -117,7 +117,7 @@ public final class DBusConnection: Sendable {
 /// The libdbus connection and everything attached to it.
 ///
 /// `@unchecked Sendable`, and why that is sound: every stored property is read and written only
-/// on `queue` (a serial queue). Public entry points reach it through `queue.async`/`queue.sync`;
+/// on `queue` (a serial queue). Public entry points reach it through `queue.async`/`sync`;
 /// libdbus calls back into it (watches, timeouts, filter, pending replies, dispatch status) only
 /// from libdbus functions that this core itself calls on `queue`. `confined()` asserts it.
 final class ConnectionCore: @unchecked Sendable {
@@ -133,8 +133,27 @@ final class ConnectionCore: @unchecked Sendable {
     var subscriptions: [UInt64: SignalSubscription] = [:]
     var nextSubscriptionID: UInt64 = 0
     var objects = ObjectTree()
+    /// True while `handleReady` reads and drains: dispatch-status changes are drained there.
+    var draining = false
 
-    init(raw: OpaquePointer) { self.raw = raw }
+    /// Marks `queue`, so that code can tell whether it already runs there (`sync`).
+    private static let queueKey = DispatchSpecificKey<ObjectIdentifier>()
+
+    init(raw: OpaquePointer) {
+        self.raw = raw
+        queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(self))
+    }
+
+    /// Whether the caller runs on `queue` (in one of its blocks, on whatever thread).
+    var isOnQueue: Bool { DispatchQueue.getSpecific(key: Self.queueKey) == ObjectIdentifier(self) }
+
+    /// Runs `body` on the queue and returns its result: at once when already there — a method
+    /// handler starts on the queue (`handleMethodCall`) and may call the public API, which must
+    /// not `queue.sync` onto the queue it holds — else through `queue.sync`, which runs `body` on
+    /// the calling thread when the queue is idle.
+    func sync<T>(_ body: () throws -> T) rethrows -> T {
+        isOnQueue ? try body() : try queue.sync(execute: body)
+    }
 
     /// libdbus must be told once per process that several threads may use it.
     static let initialiseThreads: Void = { _ = dbus_threads_init_default() }()
@@ -154,9 +173,18 @@ final class ConnectionCore: @unchecked Sendable {
     }
 
     /// Queues a message for writing; libdbus writes what it can right away and arms the write
-    /// watch for the rest.
+    /// watch for the rest. Never waits for the queue (signals are sent from any context).
     func send(_ message: MessageHandle) {
         queue.async { [self] in
+            guard let raw else { return }
+            dbus_connection_send(raw, message.raw, nil)
+        }
+    }
+
+    /// Like `send`, but hands the message to libdbus before returning (`sync`): for replies,
+    /// where it saves the hop to a Dispatch worker thread that `queue.async` costs per call.
+    func sendNow(_ message: MessageHandle) {
+        sync {
             guard let raw else { return }
             dbus_connection_send(raw, message.raw, nil)
         }

@@ -122,7 +122,7 @@ extension ConnectionCore {
 
     /// Drains incoming messages soon (not re-entrantly: libdbus may be mid-call).
     func scheduleDispatch() {
-        guard !dispatchScheduled else { return }
+        guard !dispatchScheduled, !draining else { return }
         dispatchScheduled = true
         queue.async { [self] in
             dispatchScheduled = false
@@ -159,9 +159,13 @@ extension ConnectionCore {
         poller.set(key, nil)
     }
 
-    /// Sockets the poller found ready: let libdbus read/write them, then deliver messages.
+    /// Sockets the poller found ready: let libdbus read/write them, then deliver the messages
+    /// read, here and now (outside any libdbus call): handing them to `scheduleDispatch` would
+    /// cost a hop to a Dispatch worker thread per message.
     private func handleReady(_ reports: [(key: Int, generation: UInt64, revents: Int16)]) {
         confined()
+        draining = true
+        defer { draining = false }
         for report in reports {
             // Skip reports about watches removed or re-registered since the poll began.
             guard raw != nil, let (watch, generation) = watches[report.key], generation == report.generation,
@@ -174,6 +178,11 @@ extension ConnectionCore {
             if report.revents & Int16(POLLERR) != 0 { flags |= DBUS_WATCH_ERROR.rawValue }
             _ = dbus_watch_handle(watch.raw, flags)
         }
+        // Bounded like `scheduleDispatch`, which takes over what is left.
+        for _ in 0..<64 {
+            guard let raw, dbus_connection_dispatch(raw) == DBUS_DISPATCH_DATA_REMAINS else { return }
+        }
+        draining = false
         scheduleDispatch()
     }
 

@@ -97,7 +97,7 @@ extension DBusConnection {
         let (stream, continuation) = AsyncStream.makeStream(of: T.self, bufferingPolicy: .unbounded)
         let core = self.core
         let ruleString = rule.ruleString
-        let id: UInt64 = core.queue.sync {
+        let id: UInt64 = core.sync {
             core.nextSubscriptionID += 1
             core.subscriptions[core.nextSubscriptionID] = SignalSubscription(
                 rule: rule,

@@ -58,7 +58,14 @@ public final class InflationSequencer: Sendable {
     /// Live state after every tick and every command, newest only (a slow reader skips
     /// snapshots, never falls behind). Starts with the current snapshot.
     public func snapshots() -> AsyncStream<SequencerSnapshot> {
-        let (stream, continuation) = AsyncStream.makeStream(of: SequencerSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+        snapshots(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The same with another buffering policy (tests count every snapshot published).
+    func snapshots(bufferingPolicy: AsyncStream<SequencerSnapshot>.Continuation.BufferingPolicy)
+        -> AsyncStream<SequencerSnapshot>
+    {
+        let (stream, continuation) = AsyncStream.makeStream(of: SequencerSnapshot.self, bufferingPolicy: bufferingPolicy)
         let now = time.now()
         let id = state.withLock { s in
             let id = s.nextObserver
@@ -101,14 +108,18 @@ public final class InflationSequencer: Sendable {
         try command { (core, now) throws(CommandError) in try core.clearFault(at: now) }
     }
 
-    /// Validates and applies a parameter write (safe boundaries: see `SequencerCore`).
+    /// Validates and applies a parameter write (safe boundaries: see `SequencerCore`). A write
+    /// that leaves the live state as it was (the value already in force) publishes nothing: each
+    /// snapshot published wakes every observer, and a phone may repeat a write many times.
     public func update(_ change: SettingsChange) throws(SettingsError) {
         let now = time.now()
-        let snapshot = try state.withLock { (s: inout State) throws(SettingsError) -> SequencerSnapshot in
+        let snapshot = try state.withLock { (s: inout State) throws(SettingsError) -> SequencerSnapshot? in
+            let before = s.core.snapshot(at: now)
             try s.core.update(change, at: now)
-            return s.core.snapshot(at: now)
+            let after = s.core.snapshot(at: now)
+            return after == before ? nil : after
         }
-        publish(snapshot)
+        if let snapshot { publish(snapshot) }
     }
 
     // MARK: The loop

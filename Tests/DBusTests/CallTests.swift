@@ -162,6 +162,35 @@ import Testing
         }
     }
 
+    @Test func handlersMayUseTheConnectionBeforeTheyFirstSuspend() async throws {
+        // A handler starts on the connection's own queue and runs there until it first suspends;
+        // the connection's synchronous API called from there must neither deadlock nor trap.
+        try await withBus { _, server, client in
+            try await server.export(
+                [DBusInterface("presso.test.Objects", methods: [
+                    DBusMethod("Reshape", outputs: [.init("connected", "b")]) { _ in
+                        let connected = server.isConnected
+                        server.addObjectManager(at: "/tree")
+                        server.unexport("/tree/gone")
+                        server.removeObjectManager(at: "/tree")
+                        try? server.emitSignal(path: "/tree", interface: "presso.test.Objects", name: "Reshaped")
+                        return [.bool(connected)]
+                    },
+                ])], at: "/objects")
+            try await server.export([Echo.interfaceDescription()], at: "/tree/gone")
+            let reply = try await deadlockGuard {
+                try await client.call(
+                    destination: server.uniqueName, path: "/objects", interface: "presso.test.Objects", method: "Reshape")
+            }
+            #expect(reply == [.bool(true)])
+            await expectError(DBusError.Name.unknownObject) {
+                _ = try await client.call(
+                    destination: server.uniqueName, path: "/tree/gone", interface: Echo.interface, method: "Concat",
+                    arguments: [.string("x"), .string("y")])
+            }
+        }
+    }
+
     @Test func unansweredCallsTimeOutWithNoReply() async throws {
         try await Self.withEcho { _, _, client in
             await expectError(DBusError.Name.noReply) {

@@ -118,6 +118,22 @@ import Testing
         await loop.stop()
     }
 
+    @Test func aWriteThatChangesNothingPublishesNoSnapshot() async throws {
+        let (_, _, sequencer) = try make()
+        // Every snapshot published, in order (not newest only).
+        var iterator = sequencer.snapshots(bufferingPolicy: .unbounded).makeAsyncIterator()
+        let first = try #require(await iterator.next())
+        try sequencer.update(.pressure(first.settings.pressure))  // the value in force: nothing new
+        try sequencer.update(.pressure(first.settings.pressure + 10))
+        #expect(await iterator.next()?.settings.pressure == first.settings.pressure + 10)
+        try sequencer.update(.pressure(first.settings.pressure + 10))
+        try sequencer.start()
+        #expect(await iterator.next()?.phase == .venting)
+        // A write that changes something during a session is published (it reads back at once).
+        try sequencer.update(.pressure(first.settings.pressure + 20))
+        #expect(await iterator.next()?.pendingSettings?.pressure == first.settings.pressure + 20)
+    }
+
     @Test func shutDownVentsFromAnyState() async throws {
         let (clock, pump, sequencer) = try make(layout: Rig.legs(4, exhaust: .commonManifold, sensing: .manifold))
         let loop = await Loop(sequencer, clock: clock)

@@ -9,7 +9,7 @@ extension DBusConnection {
     /// twice or is one of the standard ones.
     public func export(_ interfaces: [DBusInterface], at path: DBusObjectPath) async throws(DBusError) {
         let core = self.core
-        let manager = try core.queue.sync { () -> Result<DBusObjectPath?, DBusError> in
+        let manager = try core.sync { () -> Result<DBusObjectPath?, DBusError> in
             Result { () throws(DBusError) in
                 try core.objects.add(interfaces, at: path)
                 return core.objects.manager(for: path)
@@ -26,7 +26,7 @@ extension DBusConnection {
     /// emits `InterfacesRemoved` from its object manager, if any. Does nothing if none is there.
     public func unexport(_ path: DBusObjectPath) {
         let core = self.core
-        let removed: (interfaces: [DBusInterface], manager: DBusObjectPath?)? = core.queue.sync {
+        let removed: (interfaces: [DBusInterface], manager: DBusObjectPath?)? = core.sync {
             guard let interfaces = core.objects.remove(at: path) else { return nil }
             return (interfaces, core.objects.manager(for: path))
         }
@@ -40,13 +40,13 @@ extension DBusConnection {
     /// below it (`GetManagedObjects`, `InterfacesAdded`, `InterfacesRemoved`).
     public func addObjectManager(at path: DBusObjectPath) {
         let core = self.core
-        core.queue.sync { core.objects.addManager(at: path) }
+        core.sync { core.objects.addManager(at: path) }
     }
 
     /// Removes the object manager at `path`.
     public func removeObjectManager(at path: DBusObjectPath) {
         let core = self.core
-        core.queue.sync { core.objects.removeManager(at: path) }
+        core.sync { core.objects.removeManager(at: path) }
     }
 
     /// Emits `org.freedesktop.DBus.Properties.PropertiesChanged` for an exported object:
@@ -61,8 +61,12 @@ extension DBusConnection {
 }
 
 extension ConnectionCore {
-    /// Answers a method call: at once for errors, else after its handler has run (in a task,
-    /// so the connection keeps serving other messages, including calls back from the caller).
+    /// Answers a method call: at once for errors, else after its handler has run, in a task so
+    /// that the connection keeps serving other messages (including calls back from the caller)
+    /// while the handler waits. The task starts at once, here on the queue (`Task.immediate`):
+    /// a handler that does not suspend — a GATT read or write, a property — is answered before
+    /// this returns, on this thread, with no hop to the cooperative pool and back; one that
+    /// suspends goes on from there as any task.
     func handleMethodCall(_ raw: OpaquePointer) {
         confined()
         let call = ReplyAddress(of: raw)
@@ -74,7 +78,7 @@ extension ConnectionCore {
         case .error(let error):
             if !message.noReplyExpected { reply(to: call, with: .failure(error), expecting: .empty) }
         case .reply(let work, let outputSignature):
-            Task { [self] in
+            Task.immediate { [self] in
                 let result: Result<[DBusValue], DBusError>
                 do throws(DBusError) {
                     result = .success(try await work())
@@ -108,6 +112,6 @@ extension ConnectionCore {
         case .failure(let error):
             reply = MessageHandle.errorReply(to: call, error)
         }
-        if let reply { send(reply) }
+        if let reply { sendNow(reply) }
     }
 }
