@@ -17,7 +17,8 @@ bash scripts/setup.sh build test
 /usr/bin/python3 -m unittest discover -s Tests/Schema \
     || { echo "GATT contract tests failed (python3 scripts/gatt-schema.py check)"; exit 1; }
 swift build --build-tests
-swift test 2>&1 | tee /tmp/presso-swift-test.log
+# A hang must fail the run with a message, not eat the CI budget (the suite takes < 1 min).
+timeout 900 swift test 2>&1 | tee /tmp/presso-swift-test.log
 status=${PIPESTATUS[0]}
 [ "$status" = 0 ] || { echo "fast tier failed (exit $status)"; exit "$status"; }
 # Fuzzing, short and bounded: 200 000 GATT writes through the profile (scripts/fuzz.sh: ~30 s on
