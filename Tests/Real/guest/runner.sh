@@ -11,6 +11,9 @@ export PRESSO_OUT=$1
 # shellcheck disable=SC1091
 . "$PRESSO_OUT/guest.env"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# The guest's console (this runner's stderr, console.log on the host) for scenarios that show
+# something as it happens (scenario output itself goes to scenario.log).
+export PRESSO_CONSOLE=/proc/$$/fd/2
 . "$PRESSO_REAL/guest/stack.sh"
 : > "$PRESSO_OUT/results.txt"
 : > "$PRESSO_OUT/step-times.txt"
