@@ -158,6 +158,10 @@ let package = Package(
         // The boots' GATT profile on BlueZ: routes the contract (BootsProtocol) to the sequencer.
         .target(name: "BootsProfile", dependencies: ["BlueZ", "BootsProtocol", "Sequencer"]),
         .testTarget(name: "BootsProfileTests", dependencies: ["BootsProfile", "BlueZ", "BootsProtocol", "Sequencer", "PumpSimulator"]),
+        // The real pressod (simulated pump) against the BlueZ double on a private bus: the
+        // registered tree, reads, writes, control point, notifications and lifecycle checked
+        // against gatt-schema/ with an independent decoder (Tests/Support/boots_decoder.py).
+        .testTarget(name: "PressodProfileTests", dependencies: ["DBus", "PressoTestSupport"]),
         // Round-trip calls/s benchmark (run by scripts/bench-dbus.sh, never by `swift test`).
         .executableTarget(name: "DBusBenchmark", dependencies: ["DBus"], path: "Benchmarks/DBusBenchmark"),
         // Write → actuation latency through the boots' GATT profile (scripts/bench-actuation.sh).

@@ -113,13 +113,12 @@ public final class InflationSequencer: Sendable {
     /// snapshot published wakes every observer, and a phone may repeat a write many times.
     public func update(_ change: SettingsChange) throws(SettingsError) {
         let now = time.now()
-        let snapshot = try state.withLock { (s: inout State) throws(SettingsError) -> SequencerSnapshot? in
+        try state.withLock { (s: inout State) throws(SettingsError) in
             let before = s.core.snapshot(at: now)
             try s.core.update(change, at: now)
             let after = s.core.snapshot(at: now)
-            return after == before ? nil : after
+            if after != before { publish(after, to: s) }
         }
-        if let snapshot { publish(snapshot) }
     }
 
     // MARK: The loop
@@ -127,7 +126,7 @@ public final class InflationSequencer: Sendable {
     /// One control step now: read the sensor, step the core, drive the outputs.
     public func tick() {
         let now = time.now()
-        let published = state.withLock { s -> (SequencerSnapshot, [AsyncStream<SequencerSnapshot>.Continuation])? in
+        state.withLock { s in
             let sample: Result<PressureSample, HardwareError>
             if layout.sensing == .none {
                 sample = .success(PressureSample())
@@ -136,11 +135,8 @@ public final class InflationSequencer: Sendable {
             }
             let output = s.core.tick(now: now, sample: sample)
             drive(output, &s.core, at: now)
-            return s.observers.isEmpty ? nil : (s.core.snapshot(at: now), Array(s.observers.values))
-        }
-        // Snapshots are built only when someone listens: the loop stays cheap otherwise.
-        if let (snapshot, observers) = published {
-            for observer in observers { observer.yield(snapshot) }
+            // Snapshots are built only when someone listens: the loop stays cheap otherwise.
+            if !s.observers.isEmpty { publish(s.core.snapshot(at: now), to: s) }
         }
     }
 
@@ -165,25 +161,23 @@ public final class InflationSequencer: Sendable {
     /// Ends any session and vents: for SIGTERM, fatal errors and every other way out.
     public func shutDown() {
         let now = time.now()
-        let snapshot = state.withLock { s in
+        state.withLock { s in
             if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
             drive(.vented(layout), &s.core, at: now)
-            return s.core.snapshot(at: now)
+            publish(s.core.snapshot(at: now), to: s)
         }
-        publish(snapshot)
     }
 
     // MARK: Internals
 
     private func command<E: Error>(_ body: (inout SequencerCore, Duration) throws(E) -> Void) throws(E) {
         let now = time.now()
-        let snapshot = try state.withLock { (s: inout State) throws(E) -> SequencerSnapshot in
+        try state.withLock { (s: inout State) throws(E) in
             let before = s.core.output
             try body(&s.core, now)
             if s.core.output != before { drive(s.core.output, &s.core, at: now) }
-            return s.core.snapshot(at: now)
+            publish(s.core.snapshot(at: now), to: s)
         }
-        publish(snapshot)
     }
 
     /// Drives the outputs; on failure latches `actuatorFailure` and vents best-effort.
@@ -196,8 +190,12 @@ public final class InflationSequencer: Sendable {
         }
     }
 
-    private func publish(_ snapshot: SequencerSnapshot) {
-        let observers = state.withLock { Array($0.observers.values) }
-        for observer in observers { observer.yield(snapshot) }
+    /// Hands a snapshot to every observer. Called with the state locked, so observers get
+    /// snapshots in the order the state changed: yielded after the lock, a tick's snapshot could
+    /// overtake a command's newer one (seen on a slow VM: Live State notified idle → venting →
+    /// idle again after a Start), and a stale snapshot could be the last one a reader keeps.
+    /// `yield` only buffers (and schedules a waiting reader); it never calls back into here.
+    private func publish(_ snapshot: SequencerSnapshot, to s: borrowing State) {
+        for observer in s.observers.values { observer.yield(snapshot) }
     }
 }

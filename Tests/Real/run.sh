@@ -15,6 +15,7 @@
 #   PRESSO_REAL_TIMEOUT=S         time box of the whole VM run (default 1200 s)
 #   PRESSO_SCENARIO_TIMEOUT=S     time box of one scenario inside the VM (default 400 s)
 #   PRESSO_REAL_GPIO_SIM=1        build and load gpio-sim even if no scenario asks for it
+#   PRESSO_REAL_SHOW_CONSOLE=1    also show the guest's console here as it runs (scripts/run.sh's demo)
 #   PRESSO_KVER=VERSION           guest kernel (default: the one linux-image-amd64 depends on)
 #
 # A scenario is a bash file NN-name.sh, run in the guest after sourcing guest/stack.sh. Header
@@ -135,10 +136,18 @@ printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
 # virtme-ng mounts an empty tmpfs on the guest's /var/cache: the cache (venv, shim, gpio-sim.ko)
 # is handed in read-only with --rodir. Only $OUT is writable from the guest.------------------------------------------------------------------------------
 say "booting $KVER (TCG) for ${#RUN[@]} scenario(s): $(for s in "${RUN[@]}"; do basename "$s" .sh; done | tr '\n' ' ')"
-timeout -k 20 "${PRESSO_REAL_TIMEOUT:-1200}" vng --run "/boot/vmlinuz-$KVER" --disable-kvm \
-    --memory 2G --cpus 2 --rwdir "$OUT" --rodir "$PRESSO_CACHE" --exec "$REAL/guest/runner.sh $OUT" \
-    > "$OUT/console.log" 2>&1 < /dev/null
-vng_rc=$?
+run_vm() {
+    timeout -k 20 "${PRESSO_REAL_TIMEOUT:-1200}" vng --run "/boot/vmlinuz-$KVER" --disable-kvm \
+        --memory 2G --cpus 2 --rwdir "$OUT" --rodir "$PRESSO_CACHE" --exec "$REAL/guest/runner.sh $OUT" \
+        2>&1 < /dev/null
+}
+if [ "${PRESSO_REAL_SHOW_CONSOLE:-0}" = 1 ]; then
+    run_vm | tee "$OUT/console.log"
+    vng_rc=${PIPESTATUS[0]}
+else
+    run_vm > "$OUT/console.log"
+    vng_rc=$?
+fi
 T_VM=$(elapsed "$T_BUILT")
 [ -f "$OUT/guest.done" ] || echo "FAIL vm (guest did not finish: vng exit $vng_rc$([ $vng_rc = 124 ] && echo ', timed out'); see console.log)" >> "$OUT/results.txt"
 

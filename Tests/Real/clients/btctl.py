@@ -206,8 +206,15 @@ class Bluetoothctl:
         are split into dumps (a short row or a CHG header ends one) and the last dump is the reply."""
         self.send('read')
         self.wait_line(r'Attempting to read', 20, fail=r'Failed to read|Unable to read')
+        # The reply can take longer than drain's quiet time on a loaded host (seen: more than
+        # 1.5 s): wait for its first line, then drain. An empty value prints nothing (20 s).
+        try:
+            first = [self.wait_line(r'^\s*(?:[0-9a-f]{2} )|Failed to read|Invalid response|Unable to parse|'
+                                    r'CHG\] Attribute .* Value:', 20).string]
+        except BluetoothctlError:
+            first = []
         dumps, current, after_chg = [], [], False
-        for line in self.drain(quiet=1.5, limit=20):
+        for line in first + self.drain(quiet=1.5, limit=20):
             if re.search(r'Failed to read|Invalid response|Unable to parse', line):
                 raise BluetoothctlError(f'bluetoothctl: {line.strip()}')
             if re.search(r'CHG\] Attribute .* Value:', line):

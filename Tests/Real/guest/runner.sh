@@ -11,6 +11,10 @@ export PRESSO_OUT=$1
 # shellcheck disable=SC1091
 . "$PRESSO_OUT/guest.env"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Scenarios get the guest's console (this runner's stderr: console.log on the host) as file
+# descriptor PRESSO_CONSOLE_FD, to show something as it happens (their output goes to
+# scenario.log). A descriptor, not a path: the console tty cannot be opened a second time (EBUSY).
+export PRESSO_CONSOLE_FD=3
 . "$PRESSO_REAL/guest/stack.sh"
 : > "$PRESSO_OUT/results.txt"
 : > "$PRESSO_OUT/step-times.txt"
@@ -49,7 +53,7 @@ while read -r scenario; do
     t0=$(stack_uptime)
     stack_log "=== scenario $name"
     PRESSO_SCENARIO=$name PRESSO_SCENARIO_OUT=$PRESSO_OUT/$name \
-        timeout -k 10 "${PRESSO_SCENARIO_TIMEOUT:-400}" bash "$scenario" > "$PRESSO_OUT/$name/scenario.log" 2>&1
+        timeout -k 10 "${PRESSO_SCENARIO_TIMEOUT:-400}" bash "$scenario" 3>&2 > "$PRESSO_OUT/$name/scenario.log" 2>&1
     rc=$?
     # Programs a scenario left running would disturb the next one.
     for pidfile in "$STACK_RUN"/prog-*.pid; do

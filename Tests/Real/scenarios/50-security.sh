@@ -29,6 +29,9 @@ adapter = hci0
 name = Presso-Sec
 security = bonded
 pairing_window_s = $WINDOW_S
+[safety]
+# emulated guest: see guest/boots.sh
+stall_timeout_ms = 3000
 EOF
 
 client() {   # client ACTION PREFIX [ARGS...]: one bluetoothctl run, transcript per prefix
