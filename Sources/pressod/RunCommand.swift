@@ -70,7 +70,8 @@ struct RunCommand: AsyncParsableCommand {
 
         let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow, local: localControl.bluetooth)
 
-        // Started in this order, shut down in reverse: SupervisionService says STOPPING=1 first,
+        // Started in this order, shut down in reverse: ShutdownGuard hears of it first (and vents
+        // and exits should the rest stall), SupervisionService says STOPPING=1, and
         // the control loop stops (and vents) last.
         let group = ServiceGroup(
             services: [
@@ -80,7 +81,9 @@ struct RunCommand: AsyncParsableCommand {
             ] + localControl.services + [
                 SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
                 BluetoothService(configuration: configuration, sequencer: sequencer, control: bluetooth, logger: logger),
-            ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger),
+            ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger) + [
+                ShutdownGuard(limit: .seconds(4), sequencer: sequencer, closeHardware: backend.close, logger: logger),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         do {

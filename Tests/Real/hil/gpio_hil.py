@@ -52,13 +52,17 @@ class PlantLog:
             f.write(command + '\n')
 
     def wait(self, predicate, timeout, start=0, what='event'):
-        """The index of the first event at or after `start` satisfying predicate(index)."""
+        """The index of the first event at or after `start` satisfying predicate(index); a
+        predicate answering None cannot judge that index yet (it is retried after the next poll)."""
         deadline = time.monotonic() + timeout
         i = start
         while True:
             self.poll()
             while i < len(self.events):
-                if predicate(i):
+                verdict = predicate(i)
+                if verdict is None:
+                    break   # not decidable until more events arrive: look at `i` again
+                if verdict:
                     return i
                 i += 1
             if time.monotonic() > deadline:
@@ -86,7 +90,11 @@ class PlantLog:
         def reached(i):
             # Judged after a whole pass of the plant (its events share one time stamp), never
             # halfway through one; the next event (a pressure report at the latest) ends it.
-            if i + 1 >= len(self.events) or self.events[i + 1][1] == self.events[i][1]:
+            # The newest event so far cannot be judged yet: None makes `wait` come back to it
+            # (returning False here skipped it for good when a pass ended the log at a poll).
+            if i + 1 >= len(self.events):
+                return None
+            if self.events[i + 1][1] == self.events[i][1]:
                 return False
             state = self.state_at(i + 1)
             return all(state.get(k) == v for k, v in wanted.items())

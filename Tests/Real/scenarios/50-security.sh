@@ -91,6 +91,12 @@ client write bonded-write --value 120
 check window-closes-by-itself wait_for $((WINDOW_S + 10)) not_pairable
 awk -v a="$opened" -v b="$(date +%s.%N)" 'BEGIN{printf "pairing window seen closed %.1f s after opening (configured %d s)\n", b-a, '"$WINDOW_S"'}' | tee "$OUT/window.txt"
 check bonds-list-shows-central bonds_show_central
+# What a technician sees on the board: pressoctl's table (the bonded write set 120 mmHg) and the
+# doctor's checks against this real bluetoothd (simulated pump: one warning, nothing blocking).
+status_shows_bonded_write() { ctl status > "$OUT/pressoctl-status.txt" && grep -q "^Set pressure  120 mmHg" "$OUT/pressoctl-status.txt"; }
+check pressoctl-status status_shows_bonded_write
+doctor_nothing_blocks() { "$PRESSO_BIN_DIR/pressod" doctor --config "$WORK/pressod.conf" > "$OUT/doctor.txt" 2>&1; }
+check doctor-nothing-blocks doctor_nothing_blocks
 
 check pressod-stops program_stop pressod
 pressod_start
