@@ -3,35 +3,6 @@ import PumpSimulator
 import Sequencer
 import Synchronization
 
-/// A clock that moves only when the fuzzer moves it: a whole session setup costs no sleeping,
-/// and two reads without a step see the same instant (so snapshots compare equal).
-final class FuzzClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-
-    private let current = Mutex(Instant(offset: .zero))
-
-    var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .zero }
-
-    func advance(by duration: Duration) {
-        current.withLock { $0 = $0.advanced(by: duration) }
-    }
-
-    /// Never called by the fuzzer (it ticks the sequencer itself, `run()` is not used); waits,
-    /// yielding, until the clock has been moved past `deadline`.
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        while now < deadline {
-            try Task.checkCancellation()
-            await Task.yield()
-        }
-    }
-}
-
 /// The boots a fuzz input runs on (bits 6-7 of the selector byte).
 struct BootsVariant: Sendable {
     var layout: HardwareLayout
@@ -86,10 +57,10 @@ struct FuzzCase: Sendable {
     }
 }
 
-/// A real `InflationSequencer` on a `SimulatedPump`, both on one `FuzzClock`, with the profile
+/// A real `InflationSequencer` on a `SimulatedPump`, both on one `ManualClock`, with the profile
 /// over it: the same objects the daemon wires, with time in the fuzzer's hands.
 struct FuzzRig {
-    let clock = FuzzClock()
+    let clock = ManualClock()
     let pump: SimulatedPump
     let sequencer: InflationSequencer
     let profile: ProfileHandler

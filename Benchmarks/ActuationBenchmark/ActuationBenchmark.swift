@@ -62,26 +62,6 @@ final class TimedPump: PumpHardware {
     func takePumpOffTime() -> Int64? { pumpOff.withLock { p in defer { p.at = nil }; return p.at } }
 }
 
-/// A clock moved by hand.
-final class SteppedClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-    private let current = Mutex(Instant(offset: .zero))
-    var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .zero }
-    func advance(by duration: Duration) { current.withLock { $0 = $0.advanced(by: duration) } }
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        while now < deadline {
-            try Task.checkCancellation()
-            await Task.yield()
-        }
-    }
-}
-
 struct Failure: Error, CustomStringConvertible { var description: String }
 
 func percentile(_ sorted: [Int64], _ p: Double) -> Double {
@@ -106,7 +86,7 @@ struct ActuationBenchmark {
         var logger = Logger(label: "actuation-bench")
         logger.logLevel = .warning
 
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let layout = HardwareLayout(installedChambers: 6, exhaust: .commonManifold, sensing: .manifold)
         let pump = TimedPump(SimulatedPump(layout: layout, seed: 1, clock: clock))
         let sequencer = try InflationSequencer(hardware: pump, config: SequencerConfig(), clock: clock)

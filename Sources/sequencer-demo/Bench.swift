@@ -31,7 +31,7 @@ enum Bench {
     }
 
     static func tickCost(_ options: Options, rate: Int, ticks: Int) throws {
-        let clock = SteppedClock()
+        let clock = ManualClock()
         let (_, sequencer) = try make(options, rate: rate, clock: clock)
         let period = Duration.seconds(1) / rate
         var costs: [Duration] = []
@@ -83,27 +83,3 @@ enum Bench {
     }
 }
 
-/// A clock the benchmark moves by hand, so the measured session goes through every phase
-/// without waiting for real time.
-final class SteppedClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
-        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
-    }
-
-    private let current = Mutex(Instant(offset: .zero))
-    var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .zero }
-
-    func advance(by duration: Duration) { current.withLock { $0 = $0.advanced(by: duration) } }
-
-    /// Waits (yielding) until the clock has been moved past `deadline`.
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {
-        while now < deadline {
-            try Task.checkCancellation()
-            await Task.yield()
-        }
-    }
-}
