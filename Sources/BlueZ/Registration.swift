@@ -279,12 +279,16 @@ extension Supervisor {
         let agent = configuration.pairingAgent
         await Task {
             if let owner {
+                // At once, not one after another: a busy bluetoothd answers each in about a
+                // second (seen in the VM under load), and SIGTERM should not wait for the sum.
                 let client = BlueZClient(connection: peripheral.connection, owner: owner, timeout: .seconds(2))
-                if let adapter {
-                    try? await client.unregisterAdvertisement(peripheral.advertisementObject.path, on: adapter)
-                    try? await client.unregisterApplication(peripheral.applicationExport.root, on: adapter)
+                await withTaskGroup(of: Void.self) { group in
+                    if let adapter {
+                        group.addTask { try? await client.unregisterAdvertisement(peripheral.advertisementObject.path, on: adapter) }
+                        group.addTask { try? await client.unregisterApplication(peripheral.applicationExport.root, on: adapter) }
+                    }
+                    if agent { group.addTask { try? await client.unregisterAgent(peripheral.agentPath) } }
                 }
-                if agent { try? await client.unregisterAgent(peripheral.agentPath) }
             }
             unexportObjects(peripheral)
         }.value

@@ -67,16 +67,16 @@ public final class InflationSequencer: Sendable {
     {
         let (stream, continuation) = AsyncStream.makeStream(of: SequencerSnapshot.self, bufferingPolicy: bufferingPolicy)
         let now = time.now()
-        let id = state.withLock { s in
-            let id = s.nextObserver
+        state.withLock { s in
+            s.observers[s.nextObserver] = continuation
             s.nextObserver += 1
-            s.observers[id] = continuation
             continuation.yield(s.core.snapshot(at: now))
-            return id
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.observers.removeValue(forKey: id) }
-        }
+        // No `onTermination` that takes `state`: it runs inside the Swift runtime's lock of the
+        // cancelled reader task, while `publish` yields (and so resumes that reader, which takes
+        // the same runtime lock) with `state` held — the two threads would deadlock (seen in the
+        // VM: SIGTERM cancelled the status reporter during a tick, and pressod never exited).
+        // `publish` drops a finished stream at its next yield instead.
         return stream
     }
 
@@ -117,7 +117,7 @@ public final class InflationSequencer: Sendable {
             let before = s.core.snapshot(at: now)
             try s.core.update(change, at: now)
             let after = s.core.snapshot(at: now)
-            if after != before { publish(after, to: s) }
+            if after != before { publish(after, to: &s) }
         }
     }
 
@@ -136,7 +136,7 @@ public final class InflationSequencer: Sendable {
             let output = s.core.tick(now: now, sample: sample)
             drive(output, &s.core, at: now)
             // Snapshots are built only when someone listens: the loop stays cheap otherwise.
-            if !s.observers.isEmpty { publish(s.core.snapshot(at: now), to: s) }
+            if !s.observers.isEmpty { publish(s.core.snapshot(at: now), to: &s) }
         }
     }
 
@@ -161,11 +161,21 @@ public final class InflationSequencer: Sendable {
     /// Ends any session and vents: for SIGTERM, fatal errors and every other way out.
     public func shutDown() {
         let now = time.now()
-        state.withLock { s in
-            if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
-            drive(.vented(layout), &s.core, at: now)
-            publish(s.core.snapshot(at: now), to: s)
-        }
+        state.withLock { s in endSession(&s, at: now) }
+    }
+
+    /// `shutDown()` if the lock is free now; false if another thread holds it. For a last line
+    /// of defence (pressod's shutdown guard) that must not hang behind a stuck thread: it then
+    /// makes the hardware safe by itself.
+    public func shutDownIfUnlocked() -> Bool {
+        let now = time.now()
+        return state.withLockIfAvailable { s in endSession(&s, at: now) } != nil
+    }
+
+    private func endSession(_ s: inout State, at now: Duration) {
+        if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
+        drive(.vented(layout), &s.core, at: now)
+        publish(s.core.snapshot(at: now), to: &s)
     }
 
     // MARK: Internals
@@ -176,7 +186,7 @@ public final class InflationSequencer: Sendable {
             let before = s.core.output
             try body(&s.core, now)
             if s.core.output != before { drive(s.core.output, &s.core, at: now) }
-            publish(s.core.snapshot(at: now), to: s)
+            publish(s.core.snapshot(at: now), to: &s)
         }
     }
 
@@ -195,7 +205,15 @@ public final class InflationSequencer: Sendable {
     /// overtake a command's newer one (seen on a slow VM: Live State notified idle → venting →
     /// idle again after a Start), and a stale snapshot could be the last one a reader keeps.
     /// `yield` only buffers (and schedules a waiting reader); it never calls back into here.
-    private func publish(_ snapshot: SequencerSnapshot, to s: borrowing State) {
-        for observer in s.observers.values { observer.yield(snapshot) }
+    /// A reader that has gone (its stream finished or its task cancelled) is forgotten here.
+    private func publish(_ snapshot: SequencerSnapshot, to s: inout State) {
+        var gone: [Int] = []
+        for (id, observer) in s.observers {
+            if case .terminated = observer.yield(snapshot) { gone.append(id) }
+        }
+        for id in gone { s.observers.removeValue(forKey: id) }
     }
+
+    /// Readers of `snapshots()` not yet known to have gone (for tests).
+    var observerCount: Int { state.withLock { $0.observers.count } }
 }

@@ -8,8 +8,9 @@ import SystemdNotify
 /// running), `STATUS=` the boots' state in one line on every change (at most one a second),
 /// `STOPPING=1` when shutdown begins. The watchdog is fed from the loop (`WatchdogFeeder`).
 ///
-/// Put it last in the `ServiceGroup`: the group shuts services down in reverse order, so
-/// `STOPPING=1` goes out as soon as SIGTERM arrives, before the control loop stops and vents.
+/// Put it after the control loop in the `ServiceGroup` (pressod: right before its shutdown
+/// guard): the group shuts services down in reverse order, so `STOPPING=1` goes out as soon as
+/// SIGTERM arrives, just before the control loop stops and vents.
 public struct SupervisionService: Service {
     let sequencer: InflationSequencer
     let notifier: SystemdNotifier

@@ -10,7 +10,11 @@ struct LocalControlWiring {
     /// methods answer NotAvailable.
     let bluetooth = BluetoothControls()
     let history: SessionHistory
-    let services: [any Service]
+    /// Records sessions; shut down before the control loop, so that a session running at
+    /// SIGTERM is recorded as `daemon stopped` (not as an ordinary stop).
+    let historyService: any Service
+    /// org.presso.Boots1 on the system bus.
+    let interfaceService: any Service
 
     init(sequencer: InflationSequencer, stateDirectory: String, logger: Logger) {
         history = SessionHistory(directory: stateDirectory)
@@ -18,9 +22,7 @@ struct LocalControlWiring {
         let history = self.history
         let object = BootsControlObject(
             sequencer: sequencer, bluetooth: bluetooth, history: { history.records.map(\.summary) }, logger: logger)
-        services = [
-            SessionHistoryService(sequencer: sequencer, history: history, logger: logger),
-            LocalControlService(object: object, sequencer: sequencer, logger: logger),
-        ]
+        historyService = SessionHistoryService(sequencer: sequencer, history: history, logger: logger)
+        interfaceService = LocalControlService(object: object, sequencer: sequencer, logger: logger)
     }
 }

@@ -70,18 +70,23 @@ struct RunCommand: AsyncParsableCommand {
 
         let bluetooth = BluetoothControl(pairingWindow: configuration.bluetooth.pairingWindow, local: localControl.bluetooth)
 
-        // Started in this order, shut down in reverse: ShutdownGuard hears of it first (and vents
-        // and exits should the rest stall), SupervisionService says STOPPING=1, and
-        // the control loop stops (and vents) last.
+        // All run at once; on SIGTERM/SIGINT they are shut down one by one in reverse order:
+        // ShutdownGuard hears of it first (and vents and exits should the rest stall),
+        // SupervisionService says STOPPING=1, and the control loop stops and vents — within
+        // milliseconds of the signal, not after bluetoothd has answered the unregistrations.
+        // The history goes just before it (a running session is recorded as "daemon stopped");
+        // the session log goes after it and logs the vent. (No command turns the pump on once
+        // the loop has stopped: only a tick inflates.)
         let group = ServiceGroup(
             services: [
-                ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
                 SessionLogService(sequencer: sequencer, logger: logger),
                 keeper,
-            ] + localControl.services + [
-                SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
+                localControl.interfaceService,
                 BluetoothService(configuration: configuration, sequencer: sequencer, control: bluetooth, logger: logger),
             ] + ButtonService.forBackend(backend, sequencer: sequencer, bluetooth: bluetooth, logger: logger) + [
+                ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
+                localControl.historyService,
+                SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
                 ShutdownGuard(limit: .seconds(4), sequencer: sequencer, closeHardware: backend.close, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

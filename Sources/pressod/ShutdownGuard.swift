@@ -8,8 +8,13 @@ import ServiceLifecycle
 /// answers, a bug), the pump is switched off and every chamber vented from a thread of its own,
 /// and the process exits with EX_SOFTWARE (70). Listed last in the group, it is the first to hear
 /// of the shutdown, so no stuck service can keep it from arming.
+///
+/// The guard itself must not hang behind what stalled: it waits at most `lockPatience` for the
+/// sequencer (a thread may be stuck holding its lock), then drives the hardware safe directly,
+/// and leaves with `_exit`, which runs no atexit handlers and flushes no stdio locks.
 struct ShutdownGuard: Service {
     let limit: Duration
+    var lockPatience: Duration = .milliseconds(500)
     let sequencer: InflationSequencer
     let closeHardware: @Sendable () -> Void
     let logger: Logger
@@ -20,13 +25,25 @@ struct ShutdownGuard: Service {
         } catch {
             return  // cancelled: the group is ending some other way, and every path out vents
         }
-        let (limit, sequencer, closeHardware, logger) = (limit, sequencer, closeHardware, logger)
+        let (limit, patience, sequencer, closeHardware, logger) = (limit, lockPatience, sequencer, closeHardware, logger)
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) * 1e-18)
+            Thread.sleep(forTimeInterval: limit.seconds)
             logger.critical("shutdown still not finished after \(limit): venting from the guard and exiting")
-            sequencer.shutDown()
+            let deadline = Date().addingTimeInterval(patience.seconds)
+            var stopped = sequencer.shutDownIfUnlocked()
+            while !stopped, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.001)
+                stopped = sequencer.shutDownIfUnlocked()
+            }
+            if !stopped { logger.critical("the sequencer stayed locked for \(patience): venting the hardware directly") }
             closeHardware()
-            exit(70)
+            _exit(70)
         }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }
