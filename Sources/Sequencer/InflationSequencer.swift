@@ -164,14 +164,6 @@ public final class InflationSequencer: Sendable {
         state.withLock { s in endSession(&s, at: now) }
     }
 
-    /// `shutDown()` if the lock is free now; false if another thread holds it. For a last line
-    /// of defence (pressod's shutdown guard) that must not hang behind a stuck thread: it then
-    /// makes the hardware safe by itself.
-    public func shutDownIfUnlocked() -> Bool {
-        let now = time.now()
-        return state.withLockIfAvailable { s in endSession(&s, at: now) } != nil
-    }
-
     private func endSession(_ s: inout State, at now: Duration) {
         if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
         drive(.vented(layout), &s.core, at: now)

@@ -87,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
                 ControlLoopService(sequencer: sequencer, onTick: feeder.tick, logger: logger),
                 localControl.historyService,
                 SupervisionService(sequencer: sequencer, notifier: notifier, feeder: feeder, logger: logger),
-                ShutdownGuard(limit: .seconds(4), sequencer: sequencer, closeHardware: backend.close, logger: logger),
+                ShutdownGuard(limit: .seconds(4), closeHardware: backend.close, logger: logger),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

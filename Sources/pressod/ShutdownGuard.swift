@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Sequencer
 import ServiceLifecycle
 
 /// The safety net of the way out. Once graceful shutdown starts (SIGTERM, SIGINT), pressod has
@@ -9,13 +8,14 @@ import ServiceLifecycle
 /// and the process exits with EX_SOFTWARE (70). Listed last in the group, it is the first to hear
 /// of the shutdown, so no stuck service can keep it from arming.
 ///
-/// The guard itself must not hang behind what stalled: it waits at most `lockPatience` for the
-/// sequencer (a thread may be stuck holding its lock), then drives the hardware safe directly,
-/// and leaves with `_exit`, which runs no atexit handlers and flushes no stdio locks.
+/// The guard must not hang behind what stalled, so it touches nothing shared but the hardware:
+/// not the sequencer (a thread may be stuck holding its lock — seen once), not Swift concurrency
+/// (publishing a snapshot resumes tasks, and the runtime may be mid-teardown in `exit`). It drives
+/// the hardware safe directly and leaves with `_exit`, which runs no atexit handlers. No tick can
+/// drive the pump again in between: the process is gone microseconds later, and a closed GPIO
+/// backend refuses to drive at all.
 struct ShutdownGuard: Service {
     let limit: Duration
-    var lockPatience: Duration = .milliseconds(500)
-    let sequencer: InflationSequencer
     let closeHardware: @Sendable () -> Void
     let logger: Logger
 
@@ -25,25 +25,12 @@ struct ShutdownGuard: Service {
         } catch {
             return  // cancelled: the group is ending some other way, and every path out vents
         }
-        let (limit, patience, sequencer, closeHardware, logger) = (limit, lockPatience, sequencer, closeHardware, logger)
+        let (limit, closeHardware, logger) = (limit, closeHardware, logger)
         Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: limit.seconds)
+            Thread.sleep(forTimeInterval: Double(limit.components.seconds) + Double(limit.components.attoseconds) * 1e-18)
             logger.critical("shutdown still not finished after \(limit): venting from the guard and exiting")
-            let deadline = Date().addingTimeInterval(patience.seconds)
-            var stopped = sequencer.shutDownIfUnlocked()
-            while !stopped, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.001)
-                stopped = sequencer.shutDownIfUnlocked()
-            }
-            if !stopped { logger.critical("the sequencer stayed locked for \(patience): venting the hardware directly") }
             closeHardware()
             _exit(70)
         }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }
