@@ -12,17 +12,20 @@
 #                                 Swift product (then their `requires-product` is not built)
 #   PRESSO_CONTRACT_ARGS=ARGS     client options for such a peripheral (clients/gatt_contract.py)
 #   PRESSO_REAL_OUT=DIR           output folder (default vm-out/ in the repository root)
-#   PRESSO_REAL_TIMEOUT=S         time box of the whole VM run (default 1200 s)
-#   PRESSO_SCENARIO_TIMEOUT=S     time box of one scenario inside the VM (default 400 s)
+#   PRESSO_REAL_TIMEOUT=S         time box of the whole VM run (default: 240 s for boot, stack and
+#                                 shutdown plus every chosen scenario's time box)
+#   PRESSO_SCENARIO_TIMEOUT=S     time box of one scenario inside the VM (default 400 s; a scenario
+#                                 that needs longer declares `# scenario-timeout: S`, and the
+#                                 longer of the two applies)
 #   PRESSO_REAL_GPIO_SIM=1        build and load gpio-sim even if no scenario asks for it
 #   PRESSO_REAL_SHOW_CONSOLE=1    also show the guest's console here as it runs (scripts/run.sh's demo)
 #   PRESSO_KVER=VERSION           guest kernel (default: the one linux-image-amd64 depends on)
 #
 # A scenario is a bash file NN-name.sh, run in the guest after sourcing guest/stack.sh. Header
 # lines declare what it needs:  `# requires-product: NAME` (a `swift build` product; built here
-# when Package.swift declares it, else the scenario is SKIPPED), `# requires: gpio-sim` and
+# when Package.swift declares it, else the scenario is SKIPPED), `# requires: gpio-sim`,
 # `# requires: deb` (scripts/build-deb.sh builds the package on the host; its path is
-# PRESSO_DEB in the guest).
+# PRESSO_DEB in the guest) and `# scenario-timeout: S` (a time box longer than the default).
 # Output: vm-out/ (results.txt, timings.txt, console.log, stack/ logs, one folder per scenario).
 # The last line printed is exactly "N passed, N failed"; the exit status is non-zero on any
 # failure. If no scenario can run because the binaries they need do not exist yet, a SKIP line
@@ -50,6 +53,7 @@ KVER=${PRESSO_KVER:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/nul
 declare -a RUN=() SKIPPED=() PRODUCTS=()
 NEED_GPIO=${PRESSO_REAL_GPIO_SIM:-0}
 NEED_DEB=0
+BOX=240     # the VM's time box: boot, stack and shutdown, plus each scenario's (below)
 IFS=: read -r -a DIRS <<< "${PRESSO_REAL_SCENARIO_DIRS:-$REAL/scenarios}"
 for scenario in $(for d in "${DIRS[@]}"; do ls "$d"/[0-9]*.sh 2>/dev/null; done \
         | awk -F/ '{print $NF "\t" $0}' | sort | cut -f2); do
@@ -71,6 +75,8 @@ for scenario in $(for d in "${DIRS[@]}"; do ls "$d"/[0-9]*.sh 2>/dev/null; done 
     fi
     grep -q '^# requires: *gpio-sim' "$scenario" && NEED_GPIO=1
     grep -q '^# requires: *deb' "$scenario" && NEED_DEB=1
+    declared=$(sed -n 's/^# scenario-timeout: *\([0-9][0-9]*\).*/\1/p' "$scenario" | head -n 1)
+    BOX=$(( BOX + (${declared:-0} > ${PRESSO_SCENARIO_TIMEOUT:-400} ? declared : ${PRESSO_SCENARIO_TIMEOUT:-400}) ))
     RUN+=("$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")")
 done
 for s in "${SKIPPED[@]}"; do say "SKIP $s"; done
@@ -137,7 +143,7 @@ printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
 # is handed in read-only with --rodir. Only $OUT is writable from the guest.------------------------------------------------------------------------------
 say "booting $KVER (TCG) for ${#RUN[@]} scenario(s): $(for s in "${RUN[@]}"; do basename "$s" .sh; done | tr '\n' ' ')"
 run_vm() {
-    timeout -k 20 "${PRESSO_REAL_TIMEOUT:-1200}" vng --run "/boot/vmlinuz-$KVER" --disable-kvm \
+    timeout -k 20 "${PRESSO_REAL_TIMEOUT:-$BOX}" vng --run "/boot/vmlinuz-$KVER" --disable-kvm \
         --memory 2G --cpus 2 --rwdir "$OUT" --rodir "$PRESSO_CACHE" --exec "$REAL/guest/runner.sh $OUT" \
         2>&1 < /dev/null
 }

@@ -5,7 +5,7 @@ BOOTS_PERIPHERAL=$(stack_adapter_address hci0)
 BOOTS_CENTRAL=$(stack_adapter_address hci1)
 BOOTS_NAME=Presso-$(echo "$BOOTS_PERIPHERAL" | tr -d : | tail -c 5)
 
-# boots_pressod_start DIR: pressod on hci0 with DIR/pressod.conf (simulated pump, 6 chambers,
+# boots_pressod_start DIR [ARGS...]: pressod on hci0 with DIR/pressod.conf (simulated pump, 6 chambers,
 # cap 200 mmHg, security = open: anyone may write; pairing is not these scenarios' subject), a
 # fresh state directory, its log in DIR/pressod.log; the program's name is "pressod". The guest is
 # emulated (TCG) on a shared host and its threads can stall for most of a second: the stall rule
@@ -14,8 +14,33 @@ boots_pressod_start() {
     local dir=$1 state=/tmp/presso-boots-state
     rm -rf "$state"
     printf '[bluetooth]\nadapter = hci0\nsecurity = open\n[safety]\nstall_timeout_ms = 3000\n[simulator]\nchambers = 6\n' > "$dir/pressod.conf"
+    shift
     program_start pressod "$dir/pressod.log" "$PRESSO_BIN_DIR/pressod" run --config "$dir/pressod.conf" \
-        --state-directory "$state"
+        --state-directory "$state" "$@"
+}
+
+# boots_pressod_stop DIR [LOG]: SIGTERM; pressod must exit by itself within 30 s with its chambers
+# vented: gracefully ("pump off, chambers vented", exit 0) or through its ShutdownGuard (exit 70,
+# "venting from the guard"). How and how fast goes to DIR/sigterm-times.txt (measured; the
+# guard's 4 s limit was reached in the VM under load). Otherwise its stacks are saved and it is
+# killed (program_stop).
+boots_pressod_stop() {
+    local dir=$1 log=${2:-$1/pressod.log} pid t0 seconds how
+    pid=$(stack_pid prog-pressod) || return 1
+    t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    if ! wait_for 30 bash -c "! kill -0 $pid"; then
+        echo "pressod still running 30 s after SIGTERM" >&2
+        program_stop pressod
+        return 1
+    fi
+    rm -f "$STACK_RUN/prog-pressod.pid"
+    seconds=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+    if grep -q 'control loop stopped; pump off, chambers vented' "$log"; then how=graceful
+    elif grep -q 'venting from the guard' "$log"; then how=guard
+    else how=unvented; fi
+    echo "$(basename "$log") $how ${seconds}s" | tee -a "$dir/sigterm-times.txt" >&2
+    [ "$how" != unvented ]
 }
 
 # pressod runs and bluetoothd broadcasts its advertisement (after a start or a bluetoothd restart).
@@ -23,3 +48,26 @@ boots_registered() { program_running pressod && stack_wait_advertising 30 hci0; 
 
 # pressod has renamed itself after its adapter (it registers first, then learns the address).
 boots_named() { wait_for 20 grep -q "advertising as $BOOTS_NAME" "$1/pressod.log"; }
+
+# ---- pressoctl status (pressod needs its D-Bus policy: stack_install_dbus_policy) ----------------
+# boots_read_status [FILE]: `pressoctl status` into BOOTS_STATUS (its error text on failure), also
+# written to FILE when given (wait_for hides a function's output: the file shows the last look).
+BOOTS_STATUS=
+boots_read_status() {
+    BOOTS_STATUS=$("$PRESSO_BIN_DIR/pressoctl" status 2>&1); local rc=$?
+    [ -z "${1:-}" ] || echo "$BOOTS_STATUS" > "$1"
+    return $rc
+}
+# boots_status_field phase|elapsed|remaining|pressure, from BOOTS_STATUS. pressoctl prints
+# (StatusView.table) "Phase         inflating chamber 3", "Time          19:37 left (0:23 of
+# 20:00 run)", "Set pressure  60 mmHg"; times are M:SS, given here in seconds.
+boots_status_field() {
+    case $1 in
+        phase) echo "$BOOTS_STATUS" | sed -n 's/^Phase  *//p' ;;
+        elapsed) echo "$BOOTS_STATUS" | sed -n 's/^Time .*(\([0-9]*\):\([0-9]*\) of.*/\1 \2/p' | awk '{print $1*60+$2}' ;;
+        remaining) echo "$BOOTS_STATUS" | sed -n 's/^Time  *\([0-9]*\):\([0-9]*\) left.*/\1 \2/p' | awk '{print $1*60+$2}' ;;
+        pressure) echo "$BOOTS_STATUS" | sed -n 's/^Set pressure  *\([0-9]*\) mmHg.*/\1/p' ;;
+    esac
+}
+# A session runs: not idle, paused or faulted (pressoctl shows a fault as "faulted (vented)").
+boots_running_phase() { case $1 in idle*|paused*|faulted*|FAULT*|"") return 1 ;; esac; }

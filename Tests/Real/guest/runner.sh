@@ -38,6 +38,12 @@ T_READY=$(stack_uptime)
 echo "stack_ready=$T_READY" >> "$PRESSO_OUT/timings.txt"
 stack_log "stack ready: hci0 (peripheral) $(stack_adapter_address hci0), hci1 (central) $(stack_adapter_address hci1)"
 
+scenario_timeout() {   # scenario_timeout FILE: seconds
+    local declared default=${PRESSO_SCENARIO_TIMEOUT:-400}
+    declared=$(sed -n 's/^# scenario-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+    echo $(( ${declared:-0} > default ? declared : default ))
+}
+
 first=1
 while read -r scenario; do
     [ -n "$scenario" ] || continue
@@ -51,9 +57,11 @@ while read -r scenario; do
     first=0
     mkdir -p "$PRESSO_OUT/$name"
     t0=$(stack_uptime)
-    stack_log "=== scenario $name"
+    # Time box: PRESSO_SCENARIO_TIMEOUT, or the scenario's own `# scenario-timeout: S` if longer.
+    limit=$(scenario_timeout "$scenario")
+    stack_log "=== scenario $name (time box $limit s)"
     PRESSO_SCENARIO=$name PRESSO_SCENARIO_OUT=$PRESSO_OUT/$name \
-        timeout -k 10 "${PRESSO_SCENARIO_TIMEOUT:-400}" bash "$scenario" 3>&2 > "$PRESSO_OUT/$name/scenario.log" 2>&1
+        timeout -k 10 "$limit" bash "$scenario" 3>&2 > "$PRESSO_OUT/$name/scenario.log" 2>&1
     rc=$?
     # Programs a scenario left running would disturb the next one.
     for pidfile in "$STACK_RUN"/prog-*.pid; do

@@ -79,24 +79,39 @@ stack_controller_ready() {
         && ! timeout 5 btmgmt --index "${1#hci}" info 2>/dev/null | grep -q 'addr 00:00:00:00:00:00'
 }
 
-# stack_start_btvirt SHIM_SO: two LE-only controllers with the event-order shim preloaded
-# (Tests/Real/host/btvirt_order_shim.c explains both reorderings). Once (1 run in 4, on a loaded
-# host) hci0 was created but the kernel never initialised it (btmon: New Index, no Open Index),
-# so bluetoothd never saw it: when that happens btvirt is started once more, and the log says so.
+# stack_start_btvirt SHIM_SO [COUNT [READY]]: COUNT (default 2) LE-only controllers
+# hci0..hci(COUNT-1) with the event-order shim preloaded (Tests/Real/host/btvirt_order_shim.c
+# explains both reorderings); hci0 is the peripheral, hci1 the central, others more centrals.
+# Each is awaited with `READY hciN` (default stack_controller_ready: the kernel knows its
+# address; with bluetoothd running, stack_adapter_on_bus is what counts). Once (1 run in 4, on a
+# loaded host) hci0 was created but the kernel never initialised it (btmon: New Index, no Open
+# Index), so bluetoothd never saw it: when that happens btvirt is started once more, and the log
+# says so. Logs: stack/btvirt.N.log, one per start.
 stack_start_btvirt() {
-    local attempt
+    local shim=$1 count=${2:-2} is_ready=${3:-stack_controller_ready} attempt n i ready
     for attempt in 1 2; do
-        stack_spawn btvirt "$STACK_LOGS/btvirt.$attempt.log" env LD_PRELOAD="$1" btvirt -L -l2
-        if wait_for 30 stack_have_controllers 2 && wait_for 20 stack_controller_ready hci0 \
-            && wait_for 10 stack_controller_ready hci1; then
-            return 0
+        n=$(( $(cat "$STACK_RUN/btvirt.count" 2>/dev/null || echo 0) + 1 ))
+        echo "$n" > "$STACK_RUN/btvirt.count"
+        stack_spawn btvirt "$STACK_LOGS/btvirt.$n.log" env LD_PRELOAD="$shim" btvirt -L -l"$count"
+        ready=0
+        if wait_for 30 stack_have_controllers "$count"; then
+            ready=1
+            for i in $(seq 0 $((count - 1))); do
+                wait_for 20 "$is_ready" "hci$i" || { ready=0; break; }
+            done
         fi
-        stack_log "btvirt attempt $attempt: controllers not set up ($(ls /sys/class/bluetooth | tr '\n' ' '))"
-        stack_stop btvirt
-        wait_for 10 bash -c '! ls /sys/class/bluetooth | grep -q hci'
+        [ "$ready" = 1 ] && return 0
+        stack_log "btvirt attempt $attempt: controllers not set up ($(ls /sys/class/bluetooth | tr '\n' ' '); hci$i not $is_ready; btmgmt: $(timeout 5 btmgmt --index "$i" info 2>&1 | head -n 2 | tr '\n\t' '  '))"
+        stack_stop_btvirt
     done
     return 1
 }
+# Every controller leaves the kernel (hot-unplug): bluetoothd drops their adapter objects.
+stack_stop_btvirt() {
+    stack_stop btvirt
+    wait_for 10 bash -c '! ls /sys/class/bluetooth | grep -q hci'
+}
+stack_controller_count() { ls /sys/class/bluetooth 2>/dev/null | grep -c '^hci'; }
 
 stack_adapter_on_bus() {   # stack_adapter_on_bus hciN
     busctl --system get-property org.bluez "/org/bluez/$1" org.bluez.Adapter1 Address >/dev/null 2>&1
@@ -170,12 +185,15 @@ stack_down() {
 # session, so program_stop reaches its children); program_stop NAME: SIGTERM, then SIGKILL.
 program_start() { local name=$1 log=$2; shift 2; stack_spawn "prog-$name" "$log" setsid "$@"; }
 program_running() { local pid; pid=$(stack_pid "prog-$1") && kill -0 "$pid" 2>/dev/null; }
-# Returns non-zero if the program had to be killed (it ignored SIGTERM for 5 s).
+# Returns non-zero if the program had to be killed (it ignored SIGTERM for 5 s); its threads'
+# stacks are then saved first (gdb) to stack/NAME.stacks.N.txt.
 program_stop() {
-    local pid rc=0; pid=$(stack_pid "prog-$1") || return 0
+    local pid rc=0 stacks; pid=$(stack_pid "prog-$1") || return 0
     kill -TERM -- "-$pid" 2>/dev/null
     if ! wait_for 5 bash -c "! kill -0 $pid"; then
-        stack_log "program $1 ignored SIGTERM for 5 s: SIGKILL"
+        stacks=$STACK_LOGS/$1.stacks.$pid.txt
+        stack_log "program $1 ignored SIGTERM for 5 s: its stacks to $stacks, then SIGKILL"
+        timeout 90 gdb -p "$pid" -batch -ex 'info threads' -ex 'thread apply all bt' > "$stacks" 2>&1
         kill -KILL -- "-$pid" 2>/dev/null; rc=1
     fi
     rm -f "$STACK_RUN/prog-$1.pid"
