@@ -185,14 +185,15 @@ stack_down() {
 # session, so program_stop reaches its children); program_stop NAME: SIGTERM, then SIGKILL.
 program_start() { local name=$1 log=$2; shift 2; stack_spawn "prog-$name" "$log" setsid "$@"; }
 program_running() { local pid; pid=$(stack_pid "prog-$1") && kill -0 "$pid" 2>/dev/null; }
-# Returns non-zero if the program had to be killed (it ignored SIGTERM for 5 s); its threads'
-# stacks are then saved first (gdb) to stack/NAME.stacks.N.txt.
+# Returns non-zero if the program had to be killed (it ignored SIGTERM for 8 s: pressod's own
+# shutdown guard acts after 4 s, and this emulated guest on a busy host was seen to need 1-5 s for
+# a clean exit); its threads' stacks are then saved first (gdb) to stack/NAME.stacks.N.txt.
 program_stop() {
     local pid rc=0 stacks; pid=$(stack_pid "prog-$1") || return 0
     kill -TERM -- "-$pid" 2>/dev/null
-    if ! wait_for 5 bash -c "! kill -0 $pid"; then
+    if ! wait_for 8 bash -c "! kill -0 $pid"; then
         stacks=$STACK_LOGS/$1.stacks.$pid.txt
-        stack_log "program $1 ignored SIGTERM for 5 s: its stacks to $stacks, then SIGKILL"
+        stack_log "program $1 ignored SIGTERM for 8 s: its stacks to $stacks, then SIGKILL"
         timeout 90 gdb -p "$pid" -batch -ex 'info threads' -ex 'thread apply all bt' > "$stacks" 2>&1
         kill -KILL -- "-$pid" 2>/dev/null; rc=1
     fi
