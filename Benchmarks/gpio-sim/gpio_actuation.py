@@ -151,7 +151,9 @@ def btctl_writes(args, plant, sampler):
             time.sleep(random.uniform(0, 0.3))
             plant.poll()
             start = max(ready, len(plant.events) - 1)
-            t0 = central.command(STOP, bytes([0x80, 0x04, 0x01]))
+            # Still selected by the Start: selecting again would add a second before t0, in which
+            # chamber 1 fills and the sequencer moves on (9 of 10 samples left out that way).
+            t0 = central.command(STOP, bytes([0x80, 0x04, 0x01]), select=False)
             sampler.judge(start, t0, time.monotonic())     # "answered": the indication was read
         for _ in range(args.btctl_writes):
             try:

@@ -152,12 +152,15 @@ class BootsCentral:
         self.ctl.send('notify off')
         self.ctl.wait_line(r'Notify stopped', 20, fail=r'Failed to stop notify')
 
-    def command(self, data, expected):
+    def command(self, data, expected, select=True):
         """Writes to the control point (indications on) and waits for the indication `expected`.
-        Returns the monotonic time just before the `write` went to bluetoothctl."""
+        Returns the monotonic time just before the `write` went to bluetoothctl. `select=False`
+        when the control point is still selected (selecting takes a second: it waits for a
+        complaint that does not come)."""
         path = self.path('controlPoint')
         since = len(self.ctl.values)
-        self.ctl.select_attribute(boots.uuid('controlPoint'))
+        if select:
+            self.ctl.select_attribute(boots.uuid('controlPoint'))
         sent = time.monotonic()
         error = self.ctl.write(data)
         expect(error is None, f'control point write {data.hex()} refused: {error}')
