@@ -88,13 +88,17 @@ struct SafetyMonitor: Sendable {
                 }
             }
         }
-        // Rule "sensorStuck": frozen while the pressure it measures must be changing.
+        // Rule "sensorStuck": frozen while the pressure it measures must be changing, as seen by
+        // readings taken throughout the window. After a gap of more than half the window (the
+        // whole system stalled: found in an emulated board whose CPU stopped for 380 ms) the
+        // first reading may predate the gap; it starts a new span rather than end one.
+        let stalled = previousAt.map { now - $0 > config.stuckWindow / 2 } ?? false
         for r in readings {
             guard mustChange(r, context) else {
                 stuck[r.source] = nil
                 continue
             }
-            if let ref = stuck[r.source], abs(r.value - ref.value) <= config.stuckTolerance {
+            if let ref = stuck[r.source], abs(r.value - ref.value) <= config.stuckTolerance, !stalled {
                 if now - ref.since >= config.stuckWindow {
                     return fault(.sensorStuck, r, "frozen at \(r.value) mmHg for \(now - ref.since)")
                 }

@@ -91,7 +91,19 @@ private func gpio(_ offset: UInt32, activeLow: Bool = false, bias: GPIOLineSpec.
         #expect(error { $0["pump"]!["line"] = "gpiochip0:17 active-lo" }?.entry == "[pump] line")
         #expect(error { $0["sensor"] = ["type": "hx710b", "clock": "gpiochip0:23", "data": "gpiochip0:24"] }?.description == "[sensor] per_kpa: missing")
         #expect(error { $0["sensor"] = ["type": "iio", "channel": "0", "per_kpa": "0"] }?.description == "[sensor] per_kpa: must be a non-zero number")
+        #expect(error { $0["sensor"] = ["type": "iio", "channel": "0", "per_kpa": "45", "stale_ms": "10"] }?.description == "[sensor] stale_ms: must be in 20...5000 (one control tick is 20 ms)")
         #expect(error { $0["button"] = ["line": "gpiochip0:27", "long_press_ms": "10"] }?.description == "[button] long_press_ms: must be longer than debounce_ms")
+    }
+
+    /// An IIO sample goes stale after 100 ms unless `stale_ms` says otherwise (emulated boards).
+    @Test func anIIOChannelsStaleLimitIsConfigurable() throws {
+        func plan(_ keys: [String: String]) throws -> SamplingPlan? {
+            var sections = minimal
+            sections["sensor"] = ["type": "iio", "device": "/tmp/iio:device0", "channel": "1", "per_kpa": "45"].merging(keys) { $1 }
+            return SamplingPlan.forSensor(try GPIOHardwareConfiguration(sections: sections).sensor)
+        }
+        #expect(try plan([:]) == SamplingPlan(interval: .milliseconds(2), staleAfter: .milliseconds(100), continuousConversions: false))
+        #expect(try plan(["stale_ms": "1000"])?.staleAfter == .seconds(1))
     }
 
     @Test func twoEntriesOnOneLineAreRefusedNamingBoth() {

@@ -141,6 +141,27 @@ import Testing
         #expect(fault!.at - start <= SequencerConfig().stuckWindow + rig.period * 2)
     }
 
+    /// A whole-system stall (no tick, no new sample for longer than the window) is not a frozen
+    /// sensor: the first reading after it starts a new span; readings frozen for a whole window
+    /// of regular ticks after it still fault.
+    @Test func aReadingAfterAStallStartsANewStuckSpan() {
+        let layout = Rig.legs(2, sensing: .manifold)
+        var monitor = SafetyMonitor(layout: layout, config: SequencerConfig())
+        let inflating = ActuatorState(pumpOn: true, openInlets: ChamberSet(chamber: 1))
+        func check(_ ms: Int, _ mmHg: Double) -> Fault? {
+            monitor.check(PressureSample(manifold: mmHg),
+                          SafetyMonitor.Context(now: .milliseconds(ms), output: inflating, inflating: 1, releasing: false, limits: [nil, nil]))
+        }
+        #expect(check(0, 10) == nil)
+        #expect(check(20, 12) == nil)
+        #expect(check(40, 12) == nil)
+        #expect(check(440, 12) == nil)     // 400 ms later: the system stalled, not the sensor
+        var fault: Fault?
+        for ms in stride(from: 460, through: 800, by: 20) where fault == nil { fault = check(ms, 12) }
+        #expect(fault?.code == .sensorStuck)
+        #expect(fault.map { $0.at >= .milliseconds(440) + SequencerConfig().stuckWindow } == true)
+    }
+
     @Test func aSensorStuckWhileVentingFaultsToo() throws {
         let rig = try running()
         #expect(rig.run(until: { $0.phase == .releasing }))

@@ -11,7 +11,7 @@ extension GPIOHardwareConfiguration {
             "pump": (["line"], nil),
             "valves": (["normally_open"], "inlet"),
             "exhaust": (["layout", "line", "normally_open"], "chamber"),
-            "sensor": (["type", "clock", "data", "rate", "zero", "per_kpa", "min_mmhg", "max_mmhg", "timeout_ms", "device", "channel"], nil),
+            "sensor": (["type", "clock", "data", "rate", "zero", "per_kpa", "min_mmhg", "max_mmhg", "timeout_ms", "device", "channel", "stale_ms"], nil),
             "button": (["line", "debounce_ms", "long_press_ms"], nil),
         ]
         for (name, keys) in sections {
@@ -83,7 +83,8 @@ extension SensorConfiguration {
             self = .iio(IIOChannelConfiguration(
                 directory: sensor.optional("device") ?? IIOChannelConfiguration(channel: 0, calibration: .init(zero: 0, perKilopascal: 1)).directory,
                 channel: try sensor.integer("channel"),
-                calibration: try calibration()))
+                calibration: try calibration(),
+                staleAfter: try sensor.milliseconds("stale_ms") ?? .milliseconds(100)))
         case let other: throw GPIOConfigurationError("sensor", "type", "'\(other)' is not none, hx710b or iio")
         }
     }

@@ -18,6 +18,9 @@ public enum SensorConfiguration: Sendable, Equatable {
         case .iio(let channel):
             try channel.calibration.validate()
             guard channel.channel >= 0 else { throw GPIOConfigurationError("sensor", "channel", "must be 0 or more") }
+            guard channel.staleAfter >= .milliseconds(20), channel.staleAfter <= .seconds(5) else {
+                throw GPIOConfigurationError("sensor", "stale_ms", "must be in 20...5000 (one control tick is 20 ms)")
+            }
             guard channel.directory.hasPrefix("/") else {
                 throw GPIOConfigurationError("sensor", "device", "must be an absolute path, e.g. /sys/bus/iio/devices/iio:device0")
             }
@@ -89,10 +92,16 @@ public struct IIOChannelConfiguration: Sendable, Equatable {
     public var channel: Int
     /// Calibration in mV (the IIO ABI scales voltages to millivolts).
     public var calibration: PressureCalibration
+    /// `stale_ms`: a sample older than this is a sensor fault (the driver stopped answering).
+    /// 100 ms (five control ticks) by default; an emulated board, whose threads can stall for
+    /// longer than that (QEMU TCG on a shared host), needs more.
+    public var staleAfter: Duration
 
-    public init(directory: String = "/sys/bus/iio/devices/iio:device0", channel: Int, calibration: PressureCalibration) {
+    public init(directory: String = "/sys/bus/iio/devices/iio:device0", channel: Int, calibration: PressureCalibration,
+                staleAfter: Duration = .milliseconds(100)) {
         self.directory = directory
         self.channel = channel
         self.calibration = calibration
+        self.staleAfter = staleAfter
     }
 }

@@ -21,8 +21,9 @@ public struct SamplingPlan: Sendable, Equatable {
     }
 
     /// The plan for a configured sensor: an HX710B back to back (25 or 100 ms a conversion), stale
-    /// after three conversion periods; an IIO channel every 2 ms, stale after 100 ms (five control
-    /// ticks at 50 Hz: an ADC driver that hangs that long is broken, a scheduling hiccup is not).
+    /// after three conversion periods; an IIO channel every 2 ms, stale after its `stale_ms` (100 ms
+    /// by default, five control ticks at 50 Hz: an ADC driver that hangs that long is broken, a
+    /// scheduling hiccup is not).
     public static func forSensor(_ configuration: SensorConfiguration) -> SamplingPlan? {
         switch configuration {
         case .none:
@@ -30,8 +31,8 @@ public struct SamplingPlan: Sendable, Equatable {
         case .hx710b(let adc):
             let period: Duration = adc.mode == .differential10Hz ? .milliseconds(100) : .milliseconds(25)
             return SamplingPlan(interval: .zero, staleAfter: period * 3, continuousConversions: true)
-        case .iio:
-            return SamplingPlan(interval: .milliseconds(2), staleAfter: .milliseconds(100), continuousConversions: false)
+        case .iio(let channel):
+            return SamplingPlan(interval: .milliseconds(2), staleAfter: channel.staleAfter, continuousConversions: false)
         }
     }
 }
