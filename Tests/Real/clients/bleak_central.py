@@ -1,7 +1,8 @@
 """bleak (BLE central library over BlueZ's D-Bus API) as a second, independent client on the
 central adapter (hci1 by default). Thin helpers for scenarios: scan, connect, read, write,
-notifications."""
+notifications, a stamped log, notified values to wait for."""
 import asyncio
+import time
 
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakDBusError, BleakGATTProtocolError
@@ -57,3 +58,42 @@ async def collect_notifications(client, uuid, count, timeout=30):
     finally:
         await client.stop_notify(uuid)
     return values[:count]
+
+
+def line_logger(path):
+    """A log(text) function: each line stamped with the seconds since this call, printed and
+    appended to the file at `path`."""
+    t0, logfile = time.monotonic(), open(path, 'a')
+
+    def log(text):
+        line = f'[{time.monotonic() - t0:7.2f}] {text}'
+        print(line, flush=True)
+        logfile.write(line + '\n')
+        logfile.flush()
+    return log
+
+
+class Notified:
+    """The values one characteristic notified (a bleak notification callback), with a way to wait
+    for enough of them; `on_value(value)` is called for each (e.g. to log it)."""
+
+    def __init__(self, on_value=None):
+        self.values, self.changed, self.on_value = [], asyncio.Event(), on_value
+
+    def __call__(self, _char, data):
+        self.values.append(bytes(data))
+        if self.on_value:
+            self.on_value(bytes(data))
+        self.changed.set()
+
+    async def wait(self, done, timeout, since=0):
+        """Waits until done(values since `since`) is true; returns those values."""
+        async def until():
+            while not done(self.values[since:]):
+                self.changed.clear()
+                await self.changed.wait()
+        await asyncio.wait_for(until(), timeout)
+        return self.values[since:]
+
+    async def wait_count(self, count, timeout, since=0):
+        return await self.wait(lambda v: len(v) >= count, timeout, since)

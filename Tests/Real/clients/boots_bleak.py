@@ -29,26 +29,6 @@ def log(text):
     logfile.flush()
 
 
-class Notified:
-    """Values of one notifying characteristic, with a way to wait for enough of them."""
-
-    def __init__(self, describe):
-        self.values, self.changed, self.describe = [], asyncio.Event(), describe
-
-    def __call__(self, _char, data):
-        self.values.append(bytes(data))
-        log(self.describe(bytes(data)))
-        self.changed.set()
-
-    async def wait(self, done, timeout, since=0):
-        async def until():
-            while not done(self.values[since:]):
-                self.changed.clear()
-                await self.changed.wait()
-        await asyncio.wait_for(until(), timeout)
-        return self.values[since:]
-
-
 async def main():
     found = {}
 
@@ -59,8 +39,8 @@ async def main():
     await steps.arun('scan', scan)
     client = bleak_central.client(found['device'], a.adapter)
     await steps.arun('connect', client.connect)
-    live = Notified(lambda v: boots.live_line(v, t0))
-    indications = Notified(lambda v: f'indication {v.hex()}: {boots.indication_text(v)}')
+    live = bleak_central.Notified(lambda v: log(boots.live_line(v, t0)))
+    indications = bleak_central.Notified(lambda v: log(f'indication {v.hex()}: {boots.indication_text(v)}'))
     try:
         async def services():
             uuids = {s.uuid for s in client.services} | {c.uuid for s in client.services for c in s.characteristics}
