@@ -21,9 +21,9 @@ boots_pressod_start() {
 
 # boots_pressod_stop DIR [LOG]: SIGTERM; pressod must exit by itself within 30 s with its chambers
 # vented: gracefully ("pump off, chambers vented", exit 0) or through its ShutdownGuard (exit 70,
-# "venting from the guard"). How and how fast goes to DIR/sigterm-times.txt (measured; the
-# guard's 4 s limit was reached in the VM under load). Otherwise its stacks are saved and it is
-# killed (program_stop).
+# "venting from the guard"). How and how fast goes to DIR/sigterm-times.txt (measured). Otherwise
+# its stacks are saved and it is killed (program_stop): that is how the snapshot-reader deadlock
+# (control loop, graceful shutdown and the guard all stuck on the sequencer's lock) was found.
 boots_pressod_stop() {
     local dir=$1 log=${2:-$1/pressod.log} pid t0 seconds how
     pid=$(stack_pid prog-pressod) || return 1
