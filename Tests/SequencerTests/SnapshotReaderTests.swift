@@ -36,14 +36,15 @@ import Testing
 
         let rounds = 400
         let done = Atomic<Int>(0)
+        // Every loop here also ends once `stop` is set, so a failed run leaves nothing spinning.
         let worker = Task.detached {
-            for _ in 0..<rounds {
+            for _ in 0..<rounds where !stop.load(ordering: .relaxed) {
                 let reader = Task.detached {
                     for await _ in sequencer.snapshots() {}
                 }
                 // Let the reader wait in `next()` for a few published snapshots, then cancel.
                 let seen = ticks.load(ordering: .relaxed)
-                while ticks.load(ordering: .relaxed) < seen + 3 { await Task.yield() }
+                while ticks.load(ordering: .relaxed) < seen + 3, !stop.load(ordering: .relaxed) { await Task.yield() }
                 reader.cancel()
                 await reader.value
                 done.add(1, ordering: .relaxed)
