@@ -20,6 +20,7 @@
 #   PRESSO_REAL_GPIO_SIM=1        build and load gpio-sim even if no scenario asks for it
 #   PRESSO_REAL_SHOW_CONSOLE=1    also show the guest's console here as it runs (scripts/run.sh's demo)
 #   PRESSO_KVER=VERSION           guest kernel (default: the one linux-image-amd64 depends on)
+#   PRESSO_HIL_BLUETOOTH=1        30-gpio-hil also drives a session over Bluetooth (not in CI yet)
 #   PRESSO_BENCH_*                handed to the guest as they are (benchmark scenarios' settings)
 #
 # A scenario is a bash file NN-name.sh, run in the guest after sourcing guest/stack.sh. Header
@@ -135,7 +136,7 @@ printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
     printf 'export PRESSO_PY=%q PRESSO_SHIM=%q PRESSO_GPIO_SIM_KO=%q\n' "$VENV/bin/python3" "$SHIM" "$GPIO_SIM_KO"
     printf 'export PRESSO_SCENARIO_TIMEOUT=%q PRESSO_DEB=%q\n' "${PRESSO_SCENARIO_TIMEOUT:-400}" "$PRESSO_DEB"
     for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG PRESSO_HIL_BUTTON_SAMPLES \
-            PRESSO_HIL_OVER_PRESSURE_SAMPLES $(compgen -v PRESSO_BENCH_); do
+            PRESSO_HIL_OVER_PRESSURE_SAMPLES PRESSO_HIL_BLUETOOTH $(compgen -v PRESSO_BENCH_); do
         [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
     done
 } > "$OUT/guest.env"

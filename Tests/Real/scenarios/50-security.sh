@@ -77,6 +77,9 @@ pressod_start
 check registers wait_registered || exit 1
 check not-pairable-at-start not_pairable
 
+# Start from "never seen": an earlier scenario's central may have cached the boots' services
+# under the same address (bluetoothctl then lists those instead of the advertised UUIDs).
+forget_each_other
 client unpaired-write unpaired
 forget_each_other
 client pair-refused pair-outside-window
