@@ -233,6 +233,9 @@ def write_refused(s, steps, args):
 def read_state(s, steps, args):
     s.connect()
     live = steps.run('read-live-state', s.read, LIVE_STATE)
+    # When Live State (and its `remaining`) was read: the reads after it take seconds under TCG,
+    # and a stamp taken after them made a correct `remaining` look 7–9 s off.
+    read_at = time.time()
     timer = steps.run('read-session-timer', s.read, TIMER)
     pressure = steps.run('read-pressure', lambda: pressure_of(s.read(PRESSURE)))
     expect(len(live) == 15 and len(timer) == 8, f'live {live.hex()} timer {timer.hex()}')
@@ -240,7 +243,7 @@ def read_state(s, steps, args):
              'cycle': int.from_bytes(live[6:8], 'little'), 'remaining': int.from_bytes(live[8:10], 'little'),
              'fault': live[11], 'flags': live[12],
              'duration': int.from_bytes(timer[0:2], 'little'), 'elapsed': int.from_bytes(timer[2:4], 'little'),
-             'pressure': pressure, 'read_at': time.time()}
+             'pressure': pressure, 'read_at': read_at}
     s.ctl.mark(f'state read: {state}')
     if args.json:
         with open(args.json, 'w') as f:
