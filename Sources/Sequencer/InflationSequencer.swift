@@ -161,13 +161,11 @@ public final class InflationSequencer: Sendable {
     /// Ends any session and vents: for SIGTERM, fatal errors and every other way out.
     public func shutDown() {
         let now = time.now()
-        state.withLock { s in endSession(&s, at: now) }
-    }
-
-    private func endSession(_ s: inout State, at now: Duration) {
-        if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
-        drive(.vented(layout), &s.core, at: now)
-        publish(s.core.snapshot(at: now), to: &s)
+        state.withLock { s in
+            if s.core.isRunning || s.core.phase == .paused { try? s.core.stop(at: now) }
+            drive(.vented(layout), &s.core, at: now)
+            publish(s.core.snapshot(at: now), to: &s)
+        }
     }
 
     // MARK: Internals
