@@ -89,6 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         sequencer.fillTimeout = .milliseconds(try reader.integer("safety", "fill_timeout_s", in: 2...120, default: 20) * 1000)
         sequencer.tickRate = try reader.integer("safety", "tick_rate", in: 10...400, default: sequencer.tickRate)
         sequencer.maxTickGap = .milliseconds(try reader.integer("safety", "stall_timeout_ms", in: 100...5000, default: 500))
+        sequencer.inletSettle = .milliseconds(try reader.integer("safety", "valve_settle_ms", in: 0...1000, default: 100))
         self.sequencer = sequencer
 
         let gpioEntries = Self.gpioSections.flatMap { reader.claimSection($0) }

@@ -27,6 +27,8 @@ struct SafetyMonitor: Sendable {
     private var previous = [Double?](repeating: nil, count: ChamberSet.maxChambers + 1)
     private var previousAt: Duration?
     private var previousInlets: ChamberSet?
+    /// The first tick whose sample was taken under a new set of open inlets.
+    private var inletsChangedAt: Duration?
     private var stuck = [(value: Double, since: Duration)?](repeating: nil, count: ChamberSet.maxChambers + 1)
 
     init(layout: HardwareLayout, config: SequencerConfig) {
@@ -42,6 +44,7 @@ struct SafetyMonitor: Sendable {
         }
         previousAt = nil
         previousInlets = nil
+        inletsChangedAt = nil
     }
 
     /// Applies the sensor rules to one sample. Returns the first rule broken.
@@ -76,12 +79,18 @@ struct SafetyMonitor: Sendable {
             }
         }
         // Rule "sensorImplausible": faster change than air can make. A manifold sensor jumps
-        // legitimately when the set of open inlets changes, so those ticks are not judged.
+        // legitimately when it is connected to another chamber, and that happens when the valves
+        // have moved, not when they were told to: a solenoid takes 10–50 ms, two or three ticks
+        // (`inletSettle`). So the manifold is not judged until `inletSettle` after the open inlets
+        // changed. Judging only the first tick faulted a healthy run on gpio-sim (the plant saw
+        // the new valves a tick late: "changed 56.4 mmHg in 0.0166 s"), as a slow valve would.
+        if previousInlets != context.output.openInlets { inletsChangedAt = now }
+        let manifoldSettling = inletsChangedAt.map { now - $0 <= config.inletSettle } ?? true
         if let before = previousAt, now > before {
             let dt = Double((now - before) / .milliseconds(1)) / 1000
             for r in readings {
                 guard let last = previous[r.source] else { continue }
-                if r.source == 0 && previousInlets != context.output.openInlets { continue }
+                if r.source == 0 && manifoldSettling { continue }
                 let change = abs(r.value - last)
                 if change > config.maxSlewRate * dt + config.slewNoiseAllowance {
                     return fault(.sensorImplausible, r, "changed \(change) mmHg in \(dt) s, limit \(config.maxSlewRate) mmHg/s")

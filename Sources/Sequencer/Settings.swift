@@ -11,7 +11,9 @@ public struct SequencerConfig: Sendable, Equatable {
     /// been open this long: solenoid valves take 10–50 ms to open, and until then the manifold
     /// (sealed, still at the previous chamber's pressure) reads the previous chamber, not this
     /// one. Found on gpio-sim (Tests/Real/scenarios/30-gpio-hil.sh): a chamber was taken as full
-    /// 30 ms after its inlet opened. The safety rules judge every reading regardless.
+    /// 30 ms after its inlet opened. The safety rules judge every reading regardless, except that
+    /// the manifold's slew is not judged for this long after the open inlets change (it jumps
+    /// when a valve connects it to another chamber, whenever the valve gets there).
     public var inletSettle: Duration = .milliseconds(100)
     /// A chamber that is not full after this long faults (`FaultCode.fillTimeout`).
     public var fillTimeout: Duration = .seconds(20)

@@ -27,6 +27,13 @@ import Testing
         #expect(config == (try load("")))
     }
 
+    @Test func safetyTimingsReachTheSequencer() throws {
+        let config = try load("[safety]\nvalve_settle_ms = 250\nstall_timeout_ms = 3000\n")
+        #expect(config.sequencer.inletSettle == .milliseconds(250))
+        #expect(config.sequencer.maxTickGap == .seconds(3))
+        #expect(try load("").sequencer.inletSettle == SequencerConfig().inletSettle)
+    }
+
     @Test func gpioExampleSelectsTheGPIOBackend() throws {
         let path = Self.repository.appendingPathComponent("systemd/pressod-gpio.example.conf").path
         let config = try DaemonConfiguration(try ConfigFile(path: path, text: String(contentsOfFile: path, encoding: .utf8)))
@@ -42,6 +49,7 @@ import Testing
         ("[simulator]\nchambers = 13\n", 2, "simulator.chambers"),
         ("[safety]\nmax_pressure = 120\nmax_pressur = 100\n", 3, "safety.max_pressur"),
         ("[hardware]\nchambers = 3\n[simulator]\nchambers = 3\n", 3, "[simulator]"),
+        ("[safety]\nvalve_settle_ms = 1500\n", 2, "safety.valve_settle_ms"),
     ])
     func badValuesNameFileLineAndField(text: String, line: Int, field: String) {
         #expect {

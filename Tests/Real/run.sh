@@ -20,7 +20,7 @@
 #   PRESSO_REAL_GPIO_SIM=1        build and load gpio-sim even if no scenario asks for it
 #   PRESSO_REAL_SHOW_CONSOLE=1    also show the guest's console here as it runs (scripts/run.sh's demo)
 #   PRESSO_KVER=VERSION           guest kernel (default: the one linux-image-amd64 depends on)
-#   PRESSO_HIL_BLUETOOTH=1        30-gpio-hil also drives a session over Bluetooth (not in CI yet)
+#   PRESSO_HIL_BLUETOOTH=0        30-gpio-hil leaves out its session driven over Bluetooth
 #   PRESSO_BENCH_*                handed to the guest as they are (benchmark scenarios' settings)
 #
 # A scenario is a bash file NN-name.sh, run in the guest after sourcing guest/stack.sh. Header

@@ -184,3 +184,6 @@ class BootsCentral:
 
     def disconnect(self):
         self.ctl.disconnect(self.address)
+
+    def forget(self):
+        self.ctl.remove(self.address)

@@ -268,6 +268,13 @@ class Bluetoothctl:
         self.wait_line(rf'Successful disconnected|Device {address} Connected: no', 30,
                        fail=r'Failed to disconnect')
 
+    def remove(self, address):
+        """Forgets the device (its cached services and any bond): a later scenario's central on
+        this controller then starts from "never seen"."""
+        self.send(f'remove {address}')
+        self.wait_line(rf'Device has been removed|Device {address} not available', 30,
+                       fail=r'Failed to remove device')
+
     def close(self):
         try:
             self.child.sendline('quit')

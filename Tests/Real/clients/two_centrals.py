@@ -56,6 +56,10 @@ class Central:
         # took 25 s, so the default 30 s timed out (then bleak disconnects).
         self.client = bleak_central.client(device, self.adapter, timeout=90)
         await self.client.connect()
+        # What service discovery found, for when a characteristic is missing.
+        for service in self.client.services:
+            log(f'{self.name}: service {service.uuid} {service.handle:#06x}: '
+                f'{[c.uuid[:8] for c in service.characteristics]}')
         for cid, notified in self.notified.items():
             await self.client.start_notify(boots.uuid(cid), notified)
         log(f'{self.name} ({self.adapter}) connected, subscribed to {list(self.notified)}')

@@ -396,8 +396,8 @@ def main():
     for name in ('pressod', 'config', 'chip', 'plant-log', 'control', 'out',
                  'central', 'peripheral', 'name', 'transcript'):
         parser.add_argument('--' + name, required=True)
-    # The session over Bluetooth (hil_bluetooth.py): off in CI until it is green under TCG — it
-    # faulted 0x07 (slew) there once the plant's integration went bursty; see Tests/Real/README.md.
+    # The session over Bluetooth (hil_bluetooth.py); scenarios/30-gpio-hil.sh passes it unless
+    # PRESSO_HIL_BLUETOOTH=0.
     parser.add_argument('--bluetooth', action='store_true')
     parser.add_argument('--button-samples', type=int, default=10)
     parser.add_argument('--over-pressure-samples', type=int, default=5)

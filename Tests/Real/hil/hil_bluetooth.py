@@ -126,3 +126,5 @@ class BluetoothSession:
             steps.run('bt-live-state-follows-plant', self.measured_follows, mark)
             steps.run('bt-stop-vents', self.stop_vents, central)
             steps.run('bt-disconnect', central.disconnect)
+            # 50-security's central on hci1 must not find these services cached.
+            steps.run('bt-forget', central.forget)
