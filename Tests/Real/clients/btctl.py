@@ -133,7 +133,7 @@ class Bluetoothctl:
         `service_uuid`, the device's advertised UUIDs (bluetoothctl `info`) must include it."""
         found = None
         # btvirt emits an advertiser's report once per scan start; Tests/Real/host/
-        # btvirt_order_shim.c delays it so the kernel is ready for it. Should the single report
+        # btvirt_shim.c delays it so the kernel is ready for it. Should the single report
         # still be lost, only a new scan start repeats it: that race is the one reason for
         # more than one scan cycle here. Extra cycles are logged, so flakiness stays visible.
         for cycle in range(1, cycles + 1):

@@ -80,8 +80,9 @@ stack_controller_ready() {
 }
 
 # stack_start_btvirt SHIM_SO [COUNT [READY]]: COUNT (default 2) LE-only controllers
-# hci0..hci(COUNT-1) with the event-order shim preloaded (Tests/Real/host/btvirt_order_shim.c
-# explains both reorderings); hci0 is the peripheral, hci1 the central, others more centrals.
+# hci0..hci(COUNT-1) with the btvirt shim preloaded (Tests/Real/host/btvirt_shim.c explains
+# its two reorderings and its connection-handle fix); hci0 is the peripheral, hci1 the central,
+# others more centrals.
 # Each is awaited with `READY hciN` (default stack_controller_ready: the kernel knows its
 # address; with bluetoothd running, stack_adapter_on_bus is what counts). Once (1 run in 4, on a
 # loaded host) hci0 was created but the kernel never initialised it (btmon: New Index, no Open

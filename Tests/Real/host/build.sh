@@ -1,6 +1,6 @@
 # Host-side builds for the real tier, sourced by Tests/Real/run.sh. Results are cached under
 # $PRESSO_CACHE (default /var/cache/presso) so CI and repeated runs rebuild nothing.
-#   build_btvirt_shim       -> prints the path of the btvirt event-order LD_PRELOAD library
+#   build_btvirt_shim       -> prints the path of the btvirt LD_PRELOAD library (its event-order and handle fixes)
 #   build_gpio_sim KVER     -> prints the path of gpio-sim.ko built for kernel KVER
 # Both write their progress to stderr and return non-zero on failure.
 
@@ -9,17 +9,17 @@ REAL_HOST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Keyed by the source's hash: editing the shim rebuilds it, nothing else does.
 build_btvirt_shim() {
-    local src=$REAL_HOST_DIR/btvirt_order_shim.c key dir
+    local src=$REAL_HOST_DIR/btvirt_shim.c key dir
     key=$(sha256sum "$src" | cut -c1-16)
     dir=$PRESSO_CACHE/btvirt-shim/$key
-    if [ ! -f "$dir/btvirt_order_shim.so" ]; then
+    if [ ! -f "$dir/btvirt_shim.so" ]; then
         mkdir -p "$dir"
-        gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$dir/btvirt_order_shim.so.tmp" "$src" -ldl >&2 \
+        gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$dir/btvirt_shim.so.tmp" "$src" -ldl >&2 \
             || return 1
-        mv "$dir/btvirt_order_shim.so.tmp" "$dir/btvirt_order_shim.so"
+        mv "$dir/btvirt_shim.so.tmp" "$dir/btvirt_shim.so"
         echo "build: btvirt shim built in $dir" >&2
     fi
-    echo "$dir/btvirt_order_shim.so"
+    echo "$dir/btvirt_shim.so"
 }
 
 # Debian's kernels ship neither gpio-sim nor IRQ_SIM; build both out of tree from the matching
