@@ -125,6 +125,10 @@ if [ ${#RUN[@]} = 0 ]; then
 fi
 
 SHIM=$(build_btvirt_shim) || { echo "FAIL build/btvirt-shim" >> "$OUT/results.txt"; finish; }
+# Its connection-handle bookkeeping, checked on the host in a second (PASS/FAIL btvirt-shim/...).
+/usr/bin/python3 "$REAL/host/test_btvirt_shim.py" "$SHIM" > "$OUT/btvirt-shim-test.txt" 2>&1
+grep -E '^(PASS|FAIL) ' "$OUT/btvirt-shim-test.txt" >> "$OUT/results.txt"
+grep -q '^PASS ' "$OUT/btvirt-shim-test.txt" || echo "FAIL btvirt-shim/test (see btvirt-shim-test.txt)" >> "$OUT/results.txt"
 GPIO_SIM_KO=
 if [ "$NEED_GPIO" = 1 ]; then
     GPIO_SIM_KO=$(build_gpio_sim "$KVER") || { echo "FAIL build/gpio-sim" >> "$OUT/results.txt"; finish; }

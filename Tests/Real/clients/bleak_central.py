@@ -1,11 +1,14 @@
 """bleak (BLE central library over BlueZ's D-Bus API) as a second, independent client on the
 central adapter (hci1 by default). Thin helpers for scenarios: scan, connect, read, write,
-notifications, a stamped log, notified values to wait for."""
+notifications, a stamped log, notified values to wait for, and a scenario's run and its
+closing disconnect step."""
 import asyncio
+import sys
 import time
 
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakDBusError, BleakGATTProtocolError
+from steps import StepFailed, expect
 
 
 async def find(name, service_uuid=None, adapter='hci1', cycles=3, cycle_timeout=10, log=print):
@@ -97,3 +100,25 @@ class Notified:
 
     async def wait_count(self, count, timeout, since=0):
         return await self.wait(lambda v: len(v) >= count, timeout, since)
+
+
+async def disconnect_step(steps, *clients, name='disconnect'):
+    """A scenario's closing step: every client that was created disconnects (a client is None
+    when its central never got that far)."""
+    clients = [c for c in clients if c is not None]
+
+    async def disconnect():
+        for client in clients:
+            await client.disconnect()
+        expect(not any(c.is_connected for c in clients), 'still connected')
+    await steps.arun(name, disconnect)
+
+
+def run_steps(main, steps):
+    """Runs the scenario coroutine function `main`, then exits 1 if a step failed, else 0 (a
+    failed step has already recorded itself and ended `main`)."""
+    try:
+        asyncio.run(main())
+    except StepFailed:
+        pass
+    sys.exit(1 if steps.failed else 0)

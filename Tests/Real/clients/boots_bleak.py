@@ -5,13 +5,11 @@ decode every characteristic, set pressure/chambers/timer, indications on the con
 Select Program, Live State notifications, start, the wave 1..4 and its vent, a refused
 300 mmHg write (ATT 0x80, value unchanged), stop, disconnect. Each step is a PASS/FAIL line;
 decoded values go to --log and stdout."""
-import asyncio
-import sys
 import time
 
 import bleak_central
 import boots_profile as boots
-from steps import StepFailed, Steps, expect
+from steps import Steps, expect
 
 p = boots.parser(__doc__)
 p.add_argument('--adapter', default='hci1')
@@ -130,14 +128,7 @@ async def main():
             await client.stop_notify(boots.uuid('controlPoint'))
         await steps.arun('notify-off', notify_off)
     finally:
-        async def disconnect():
-            await client.disconnect()
-            expect(not client.is_connected, 'still connected')
-        await steps.arun('disconnect', disconnect)
+        await bleak_central.disconnect_step(steps, client)
 
 
-try:
-    asyncio.run(main())
-except StepFailed:
-    pass
-sys.exit(1 if steps.failed else 0)
+bleak_central.run_steps(main, steps)

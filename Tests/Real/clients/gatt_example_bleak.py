@@ -2,13 +2,11 @@
 """bleak as central on hci1 against a peripheral serving the GATT contract of gatt_contract.py:
 scan (name + service UUID), connect, services, read, write, read back, refused write (ATT code),
 accepted write, notify, disconnect. Each step is a PASS/FAIL line; a log goes to --log."""
-import asyncio
-import sys
 import time
 
 import bleak_central
 import gatt_contract
-from steps import StepFailed, Steps, expect
+from steps import Steps, expect
 
 p = gatt_contract.parser(__doc__)
 p.add_argument('--adapter', default='hci1')
@@ -65,14 +63,7 @@ async def main():
             gatt_contract.check_notifications(values, a.notify_check)
         await steps.arun('notify', notify)
     finally:
-        async def disconnect():
-            await client.disconnect()
-            expect(not client.is_connected, 'still connected')
-        await steps.arun('disconnect', disconnect)
+        await bleak_central.disconnect_step(steps, client)
 
 
-try:
-    asyncio.run(main())
-except StepFailed:
-    pass
-sys.exit(1 if steps.failed else 0)
+bleak_central.run_steps(main, steps)

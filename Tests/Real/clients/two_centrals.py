@@ -18,11 +18,10 @@
   4. stop, both disconnect.
 Each step is a PASS/FAIL line (steps.py); values go to --log."""
 import asyncio
-import sys
 
 import bleak_central
 import boots_profile as boots
-from steps import StepFailed, Steps, expect
+from steps import Steps, expect
 
 p = boots.parser(__doc__)
 p.add_argument('--adapters', default='hci1,hci2', help='the two central adapters')
@@ -162,16 +161,7 @@ async def main():
 
         await steps.arun('second-stops-session', command, second, boots.STOP, bytes([0x80, 0x04, 0x01]))
     finally:
-        async def disconnect():
-            for c in both:
-                if c.client is not None:
-                    await c.client.disconnect()
-            expect(not any(c.client and c.client.is_connected for c in both), 'still connected')
-        await steps.arun('both-disconnect', disconnect)
+        await bleak_central.disconnect_step(steps, *(c.client for c in both), name='both-disconnect')
 
 
-try:
-    asyncio.run(main())
-except StepFailed:
-    pass
-sys.exit(1 if steps.failed else 0)
+bleak_central.run_steps(main, steps)

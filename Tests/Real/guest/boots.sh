@@ -46,6 +46,32 @@ boots_pressod_stop() {
 # pressod runs and bluetoothd broadcasts its advertisement (after a start or a bluetoothd restart).
 boots_registered() { program_running pressod && stack_wait_advertising 30 hci0; }
 
+# ---- pressod with a scenario's own config, run after run ----------------------------------------
+# boots_pressod_run CONFIG [ARGS...]: pressod (program "pressod") once more; each run logs to its
+# own $PRESSO_SCENARIO_OUT/pressod.N.log, the latest being BOOTS_LOG.
+BOOTS_RUNS=0
+BOOTS_LOG=
+boots_pressod_run() {
+    BOOTS_RUNS=$((BOOTS_RUNS + 1)); BOOTS_LOG=$PRESSO_SCENARIO_OUT/pressod.$BOOTS_RUNS.log
+    program_start pressod "$BOOTS_LOG" "$PRESSO_BIN_DIR/pressod" run --config "$1" "${@:2}"
+}
+# How often the latest run has registered on hci0 (application and advertisement) so far.
+boots_registrations() { grep -c 'registered on hci0 in' "$BOOTS_LOG" 2>/dev/null; }
+boots_registered_times() { [ "$(boots_registrations)" -ge "$1" ]; }
+# boots_wait_registered SECONDS [TIMES]: the latest run runs, has registered TIMES (1) times within
+# SECONDS, and bluetoothd broadcasts its advertisement.
+boots_wait_registered() {
+    program_running pressod && wait_for "$1" boots_registered_times "${2:-1}" && stack_wait_advertising 10
+}
+
+# boots_security_client ACTION PREFIX [ARGS...]: one clients/security_btctl.py run from hci1 (it
+# says what ACTION does), its bluetoothctl transcript $PRESSO_SCENARIO_OUT/bluetoothctl.PREFIX.txt.
+boots_security_client() {
+    local action=$1 prefix=$2; shift 2
+    "$PRESSO_PY" "$PRESSO_REAL/clients/security_btctl.py" "$action" --central "$BOOTS_CENTRAL" \
+        --prefix "$prefix" --transcript "$PRESSO_SCENARIO_OUT/bluetoothctl.$prefix.txt" "$@"
+}
+
 # pressod has renamed itself after its adapter (it registers first, then learns the address).
 boots_named() { wait_for 20 grep -q "advertising as $BOOTS_NAME" "$1/pressod.log"; }
 

@@ -16,8 +16,9 @@
 #      the central is refused again.
 set -u
 . "$PRESSO_REAL/guest/stack.sh"
+. "$PRESSO_REAL/guest/boots.sh"
 OUT=$PRESSO_SCENARIO_OUT
-CENTRAL=$(stack_adapter_address hci1)
+CENTRAL=$BOOTS_CENTRAL
 WORK=/tmp/presso-security
 WINDOW_S=10
 mkdir -p "$WORK/state"
@@ -34,20 +35,9 @@ pairing_window_s = $WINDOW_S
 stall_timeout_ms = 3000
 EOF
 
-client() {   # client ACTION PREFIX [ARGS...]: one bluetoothctl run, transcript per prefix
-    local action=$1 prefix=$2; shift 2
-    "$PRESSO_PY" "$PRESSO_REAL/clients/security_btctl.py" "$action" --central "$CENTRAL" \
-        --boots "$(stack_adapter_address hci0)" --prefix "$prefix" --transcript "$OUT/bluetoothctl.$prefix.txt" "$@"
-}
-pressod_runs=0
-pressod_start() {
-    pressod_runs=$((pressod_runs + 1))
-    program_start pressod "$OUT/pressod.$pressod_runs.log" \
-        "$PRESSO_BIN_DIR/pressod" run --config "$WORK/pressod.conf" --log-level info
-}
-registered_lines() { grep -c 'registered on hci0 in' "$OUT/pressod.$pressod_runs.log" 2>/dev/null; }
-pressod_registered() { [ "$(registered_lines)" -ge "${1:-1}" ]; }
-wait_registered() { program_running pressod && wait_for 30 pressod_registered "${1:-1}" && stack_wait_advertising 10; }
+client() { boots_security_client "$1" "$2" --boots "$BOOTS_PERIPHERAL" "${@:3}"; }   # ACTION PREFIX [ARGS]
+pressod_start() { boots_pressod_run "$WORK/pressod.conf" --log-level info; }
+wait_registered() { boots_wait_registered 30 "${1:-1}"; }
 pairable() { [ "$(stack_adapter_prop hci0 Pairable)" = "b true" ]; }
 not_pairable() { ! pairable; }
 ctl() { "$PRESSO_BIN_DIR/pressoctl" "$@"; }

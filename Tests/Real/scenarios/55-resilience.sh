@@ -53,23 +53,14 @@ chambers = 6
 EOF
 }
 client() {   # client ACTION PREFIX [ARGS...]
-    local action=$1 prefix=$2; shift 2
     # A central that still caches the boots (a link closed less than bluetoothd's 30 s ago) prints
     # no [NEW]/[CHG] Name line when it sees them again: it forgets them first, as after a while.
     busctl --system call org.bluez /org/bluez/hci1 org.bluez.Adapter1 RemoveDevice o \
         "/org/bluez/hci1/dev_$(echo "$BOOTS_PERIPHERAL" | tr : _)" >/dev/null 2>&1
-    "$PRESSO_PY" "$PRESSO_REAL/clients/security_btctl.py" "$action" --central "$BOOTS_CENTRAL" --name Presso-Res \
-        --prefix "$prefix" --transcript "$OUT/bluetoothctl.$prefix.txt" "$@"
+    boots_security_client "$1" "$2" --name Presso-Res "${@:3}"
 }
-pressod_runs=0
-LOG=
-pressod_start() {   # pressod_start [ARGS...]: each run logs to its own pressod.N.log
-    pressod_runs=$((pressod_runs + 1)); LOG=$OUT/pressod.$pressod_runs.log
-    program_start pressod "$LOG" "$PRESSO_BIN_DIR/pressod" run --config "$WORK/pressod.conf" "$@"
-}
-registered_lines() { grep -c 'registered on hci0 in' "$LOG" 2>/dev/null; }
-pressod_registered() { [ "$(registered_lines)" -ge "${1:-1}" ]; }
-wait_registered() { program_running pressod && wait_for 60 pressod_registered "${1:-1}" && stack_wait_advertising 10; }
+pressod_start() { boots_pressod_run "$WORK/pressod.conf" "$@"; }   # each run logs to BOOTS_LOG
+wait_registered() { boots_wait_registered 60 "${1:-1}"; }
 
 read_status() { boots_read_status "$OUT/status.last.txt"; }
 phase() { boots_status_field phase; }
@@ -83,7 +74,7 @@ session_goes_on() {
     boots_running_phase "$(phase)" && [ "${elapsed:-0}" -gt "$1" ]
 }
 # Nothing ended the session: no fault, no stop, no session record (logged when a session ends).
-no_session_end_logged() { ! grep -qE 'FAULT|session recorded' "$LOG"; }
+no_session_end_logged() { ! grep -qE 'FAULT|session recorded' "$BOOTS_LOG"; }
 
 check dbus-policy stack_install_dbus_policy "$PRESSO_REPO/systemd/org.presso.Boots.conf"
 write_config continue
@@ -101,14 +92,14 @@ check settings-restored settings_restored
 read_status; elapsed_before=$(boots_status_field elapsed)
 restart_once() {   # restart_once N
     local n=$1 lines t0 t1 line
-    lines=$(registered_lines)
+    lines=$(boots_registrations)
     stack_kill_bluetoothd
     t0=$(date +%s.%N)
     stack_start_bluetoothd || return 1
-    wait_for 20 pressod_registered $((lines + 1)) || { echo "restart $n: not re-registered in 20 s" >&2; return 1; }
+    wait_for 20 boots_registered_times $((lines + 1)) || { echo "restart $n: not re-registered in 20 s" >&2; return 1; }
     t1=$(date +%s.%N)
     stack_wait_advertising 10 || { echo "restart $n: bluetoothd broadcasts no advertisement" >&2; return 1; }
-    line=$(grep 'registered on hci0: application and advertisement' "$LOG" | tail -n 1)
+    line=$(grep 'registered on hci0: application and advertisement' "$BOOTS_LOG" | tail -n 1)
     # pressod: "..., 0.412 s after bluetoothd appeared, 0.203 s after the adapter did"
     echo "$n $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') \
 $(echo "$line" | sed -n 's/.*advertisement, \([0-9.]*\) s after bluetoothd appeared.*/\1/p') \
@@ -151,20 +142,20 @@ EOF
 }
 client read-state central-after-restarts --json "$OUT/state.json" && check central-sees-same-state same_state
 read_status; before=$(boots_status_field elapsed)
-check disconnect-logged wait_for 10 grep -q 'central disconnected' "$LOG"
+check disconnect-logged wait_for 10 grep -q 'central disconnected' "$BOOTS_LOG"
 sleep 2
 check session-continues-after-disconnect session_goes_on "$before"
-check not-paused-or-stopped bash -c "! grep -q 'last central gone' '$LOG'"
+check not-paused-or-stopped bash -c "! grep -q 'last central gone' '$BOOTS_LOG'"
 client scan advertising-resumes
 
 # ---- 4. on_disconnect = pause, stop ------------------------------------------------------------
 for policy in pause stop; do
-    check "$policy-pressod-stops" boots_pressod_stop "$OUT" "$LOG"
+    check "$policy-pressod-stops" boots_pressod_stop "$OUT" "$BOOTS_LOG"
     write_config "$policy"
     pressod_start --start-session
     check "$policy-registers" wait_registered && check "$policy-session-running" wait_for 30 session_running \
         && client read-state "on-disconnect-$policy" \
-        && check "$policy-applied-logged" wait_for 10 grep -q "last central gone: session $( [ $policy = pause ] && echo paused || echo stopped)" "$LOG"
+        && check "$policy-applied-logged" wait_for 10 grep -q "last central gone: session $( [ $policy = pause ] && echo paused || echo stopped)" "$BOOTS_LOG"
     if [ "$policy" = pause ]; then
         check pause-session-paused session_phase_is paused
     else
@@ -177,7 +168,7 @@ done
 "$PRESSO_BIN_DIR/pressoctl" stop 2>/dev/null     # whatever the policy left; then a fresh session
 check kill-session-started "$PRESSO_BIN_DIR/pressoctl" start
 check reaches-inflating wait_for 30 session_phase_is inflating
-killed_log=$LOG
+killed_log=$BOOTS_LOG
 kill -KILL "$(stack_pid prog-pressod)"
 wait_for 5 bash -c "! kill -0 $(stack_pid prog-pressod)"
 rm -f "$STACK_RUN/prog-pressod.pid"
@@ -185,8 +176,8 @@ echo "killed while: $(grep inflating "$killed_log" | tail -n 1)" > "$OUT/sigkill
 pressod_start
 vents_first() {   # "vented at start" comes before the control loop runs, before any registration or inflating
     local vented other
-    vented=$(grep -n 'vented at start' "$LOG" | head -n 1 | cut -d: -f1)
-    other=$(grep -nE 'control loop running|registered on|inflating|session started' "$LOG" | head -n 1 | cut -d: -f1)
+    vented=$(grep -n 'vented at start' "$BOOTS_LOG" | head -n 1 | cut -d: -f1)
+    other=$(grep -nE 'control loop running|registered on|inflating|session started' "$BOOTS_LOG" | head -n 1 | cut -d: -f1)
     echo "vented at start: line ${vented:-none}; first control loop/registration/inflating line: ${other:-none}" | tee -a "$OUT/sigkill.txt" >&2
     [ -n "$vented" ] && [ -n "$other" ] && [ "$vented" -lt "$other" ]
 }
@@ -200,5 +191,5 @@ check restart-vents-before-anything wait_for 30 vents_first
 check restart-status-idle-vented first_status_idle_empty
 check restart-registers wait_registered
 
-check pressod-stops-on-sigterm boots_pressod_stop "$OUT" "$LOG"
+check pressod-stops-on-sigterm boots_pressod_stop "$OUT" "$BOOTS_LOG"
 ! grep -q "^FAIL $PRESSO_SCENARIO/" "$PRESSO_OUT/results.txt"
