@@ -125,10 +125,16 @@ if [ ${#RUN[@]} = 0 ]; then
 fi
 
 SHIM=$(build_btvirt_shim) || { echo "FAIL build/btvirt-shim" >> "$OUT/results.txt"; finish; }
-# Its connection-handle bookkeeping, checked on the host in a second (PASS/FAIL btvirt-shim/...).
+# Its connection-handle bookkeeping, checked on the host in a second (PASS/FAIL btvirt-shim/...,
+# added to results.txt after the VM, which starts that file afresh). A broken shim would make
+# every scenario's failures meaningless: then the VM does not boot.
 /usr/bin/python3 "$REAL/host/test_btvirt_shim.py" "$SHIM" > "$OUT/btvirt-shim-test.txt" 2>&1
-grep -E '^(PASS|FAIL) ' "$OUT/btvirt-shim-test.txt" >> "$OUT/results.txt"
-grep -q '^PASS ' "$OUT/btvirt-shim-test.txt" || echo "FAIL btvirt-shim/test (see btvirt-shim-test.txt)" >> "$OUT/results.txt"
+shim_rc=$?
+shim_results() {
+    grep -E '^(PASS|FAIL) ' "$OUT/btvirt-shim-test.txt"
+    [ "$shim_rc" = 0 ] || echo "FAIL btvirt-shim/test (exit $shim_rc; see btvirt-shim-test.txt)"
+}
+[ "$shim_rc" = 0 ] || { shim_results >> "$OUT/results.txt"; finish; }
 GPIO_SIM_KO=
 if [ "$NEED_GPIO" = 1 ]; then
     GPIO_SIM_KO=$(build_gpio_sim "$KVER") || { echo "FAIL build/gpio-sim" >> "$OUT/results.txt"; finish; }
@@ -163,6 +169,7 @@ else
 fi
 T_VM=$(elapsed "$T_BUILT")
 [ -f "$OUT/guest.done" ] || echo "FAIL vm (guest did not finish: vng exit $vng_rc$([ $vng_rc = 124 ] && echo ', timed out'); see console.log)" >> "$OUT/results.txt"
+shim_results >> "$OUT/results.txt"
 
 # ---- report -----------------------------------------------------------------------------------
 val() { sed -n "s/^$1=//p" "$OUT/timings.txt" 2>/dev/null | head -n1; }
