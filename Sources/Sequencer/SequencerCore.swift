@@ -32,6 +32,11 @@ public struct SequencerCore: Sendable {
     /// This cycle's targets, by chamber - 1.
     private var targets = [Double](repeating: 0, count: ChamberSet.maxChambers)
     private var measured = [Double?](repeating: nil, count: ChamberSet.maxChambers)
+    /// When the open inlets last changed, and which of them opened then: until a valve can have
+    /// opened (`inletSettle`) the manifold still holds the previous chamber's air, so its reading
+    /// is not that chamber's (neither for "full" nor for what Live State reports).
+    private var inletsChangedAt: Duration = .zero
+    private var justOpened: ChamberSet = []
     private var monitor: SafetyMonitor
     private var lastTick: Duration?
     private var lastTickRunning = false
@@ -156,7 +161,7 @@ public struct SequencerCore: Sendable {
         if fault == nil, lastTickRunning, let last = lastTick, now - last > config.maxTickGap {
             latch(Fault(code: .loopStalled, at: now, detail: "\(now - last) between ticks"), at: now)
         }
-        guard fault == nil else { return vent() }
+        guard fault == nil else { return vent(at: now) }
         if !isOpenLoop {
             switch sample {
             case .failure(let error):
@@ -167,7 +172,7 @@ public struct SequencerCore: Sendable {
                     latch(broken, at: now)
                     return output
                 }
-                record(s)
+                record(s, at: now)
             }
         }
         if isRunning && timer.isExpired(at: now) {
@@ -184,7 +189,7 @@ public struct SequencerCore: Sendable {
             latch(broken, at: now)
             return output
         }
-        output = next
+        setOutput(next, at: now)
         return output
     }
 
@@ -213,12 +218,20 @@ public struct SequencerCore: Sendable {
             full = []
         }
         if next == .idle || next == .paused || next == .faulted { targets = targets.map { _ in 0 } }
-        output = outputsForPhase()
+        setOutput(outputsForPhase(), at: now)
     }
 
-    private mutating func vent() -> ActuatorState {
-        output = .vented(layout)
+    private mutating func vent(at now: Duration) -> ActuatorState {
+        setOutput(.vented(layout), at: now)
         return output
+    }
+
+    private mutating func setOutput(_ next: ActuatorState, at now: Duration) {
+        if next.openInlets != output.openInlets {
+            justOpened = ChamberSet(rawValue: next.openInlets.rawValue & ~output.openInlets.rawValue)
+            inletsChangedAt = now
+        }
+        output = next
     }
 
     private mutating func latch(_ broken: Fault, at now: Duration) {
@@ -340,7 +353,7 @@ public struct SequencerCore: Sendable {
             releasing: phase == .releasing, limits: limits)
     }
 
-    private mutating func record(_ sample: PressureSample) {
+    private mutating func record(_ sample: PressureSample, at now: Duration) {
         for chamber in layout.installed.chambers {
             let i = chamber - 1
             switch layout.sensing {
@@ -348,7 +361,12 @@ public struct SequencerCore: Sendable {
                 measured[i] = i < sample.chambers.count ? sample.chambers[i] : nil
             case .manifold:
                 if output.openInlets.contains(chamber: chamber) {
-                    measured[i] = sample.manifold
+                    // Found on gpio-sim under load: the first reading after chamber 3's inlet
+                    // opened was chamber 2's 60 mmHg, and Live State told the phone chamber 3
+                    // was at 60. Until the valve can have opened the chamber's reading is unknown.
+                    if !justOpened.contains(chamber: chamber) || now - inletsChangedAt >= config.inletSettle {
+                        measured[i] = sample.manifold
+                    }
                 } else if !(full.contains(chamber: chamber) && (phase == .inflating || phase == .holding)) {
                     measured[i] = nil
                 }

@@ -125,6 +125,24 @@ private final class SlowValves: PumpHardware {
         #expect(try run(travel: .milliseconds(40), settle: .milliseconds(100)) == nil)
     }
 
+    @Test func theNextChamberIsNeverReportedAtThePreviousChambersPressure() throws {
+        let clock = ManualClock()
+        let sequencer = try InflationSequencer(hardware: SlowValves(clock: clock, travel: .milliseconds(40)), clock: clock)
+        try sequencer.update(.pressure(120))
+        try sequencer.start()
+        var firstReported: Double?
+        for _ in 0..<2000 where firstReported == nil {
+            clock.advance(by: SequencerConfig().tickPeriod)
+            sequencer.tick()
+            let snapshot = sequencer.snapshot
+            #expect(snapshot.fault == nil)
+            if snapshot.activeChamber == 2 { firstReported = snapshot.chambers[1].measured }
+        }
+        // Chamber 1 is sealed at 120 mmHg and the manifold reads it until chamber 2's valve is
+        // open; chamber 2 itself starts empty. (Before: 120 was chamber 2's first reported value.)
+        #expect(try #require(firstReported) < 20)
+    }
+
     @Test func aJumpOnceTheValvesHaveSettledIsStillASensorFault() throws {
         let fault = try run(travel: .milliseconds(40), settle: .milliseconds(100), glitchInChamberTwoAfter: .milliseconds(400))
         #expect(fault?.code == .sensorImplausible)
