@@ -52,7 +52,7 @@ KVER=${PRESSO_KVER:-$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/nul
 [ -f "/boot/vmlinuz-$KVER" ] || { say "no guest kernel /boot/vmlinuz-$KVER: run scripts/setup.sh vm"; exit 2; }
 
 # ---- choose scenarios, and what they need ----------------------------------------------------
-declare -a RUN=() SKIPPED=() PRODUCTS=()
+declare -a RUN=() LIMITS=() SKIPPED=() PRODUCTS=()
 NEED_GPIO=${PRESSO_REAL_GPIO_SIM:-0}
 NEED_DEB=0
 BOX=240     # the VM's time box: boot, stack and shutdown, plus each scenario's (below)
@@ -77,8 +77,10 @@ for scenario in $(for d in "${DIRS[@]}"; do ls "$d"/[0-9]*.sh 2>/dev/null; done 
     fi
     grep -q '^# requires: *gpio-sim' "$scenario" && NEED_GPIO=1
     grep -q '^# requires: *deb' "$scenario" && NEED_DEB=1
+    # Its time box: PRESSO_SCENARIO_TIMEOUT, or its own `# scenario-timeout: S` if longer.
     declared=$(sed -n 's/^# scenario-timeout: *\([0-9][0-9]*\).*/\1/p' "$scenario" | head -n 1)
-    BOX=$(( BOX + (${declared:-0} > ${PRESSO_SCENARIO_TIMEOUT:-400} ? declared : ${PRESSO_SCENARIO_TIMEOUT:-400}) ))
+    LIMITS+=("$(( ${declared:-0} > ${PRESSO_SCENARIO_TIMEOUT:-400} ? declared : ${PRESSO_SCENARIO_TIMEOUT:-400} ))")
+    BOX=$(( BOX + ${LIMITS[-1]} ))
     RUN+=("$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")")
 done
 for s in "${SKIPPED[@]}"; do say "SKIP $s"; done
@@ -140,11 +142,11 @@ if [ "$NEED_GPIO" = 1 ]; then
     GPIO_SIM_KO=$(build_gpio_sim "$KVER") || { echo "FAIL build/gpio-sim" >> "$OUT/results.txt"; finish; }
 fi
 T_BUILT=$(date +%s.%N)
-printf '%s\n' "${RUN[@]}" > "$OUT/scenarios.list"
+for i in "${!RUN[@]}"; do echo "${LIMITS[i]} ${RUN[i]}"; done > "$OUT/scenarios.list"
 {
     printf 'export PRESSO_REAL=%q PRESSO_REPO=%q PRESSO_BIN_DIR=%q\n' "$REAL" "$REPO" "$BIN_DIR"
     printf 'export PRESSO_PY=%q PRESSO_SHIM=%q PRESSO_GPIO_SIM_KO=%q\n' "$VENV/bin/python3" "$SHIM" "$GPIO_SIM_KO"
-    printf 'export PRESSO_SCENARIO_TIMEOUT=%q PRESSO_DEB=%q\n' "${PRESSO_SCENARIO_TIMEOUT:-400}" "$PRESSO_DEB"
+    printf 'export PRESSO_DEB=%q\n' "$PRESSO_DEB"
     for v in PRESSO_PERIPHERAL_CMD PRESSO_CONTRACT_ARGS PRESSO_BLUETOOTHD_DEBUG PRESSO_HIL_BUTTON_SAMPLES \
             PRESSO_HIL_OVER_PRESSURE_SAMPLES PRESSO_HIL_BLUETOOTH $(compgen -v PRESSO_BENCH_); do
         [ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"

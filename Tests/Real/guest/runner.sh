@@ -3,7 +3,8 @@
 # overlays; only $1 is shared read-write with the host). Started by Tests/Real/run.sh.
 # usage: runner.sh OUT_DIR
 #   OUT_DIR/guest.env       settings written by run.sh (sourced)
-#   OUT_DIR/scenarios.list  absolute paths of the scenarios to run, in order
+#   OUT_DIR/scenarios.list  the scenarios to run, in order: a line each, its time box (s) and
+#                           absolute path (run.sh reads `# scenario-timeout:`)
 # Writes OUT_DIR/results.txt (PASS/FAIL lines), timings.txt, stack/ logs, one folder per scenario,
 # and OUT_DIR/guest.done as its very last act.
 set -u
@@ -38,14 +39,8 @@ T_READY=$(stack_uptime)
 echo "stack_ready=$T_READY" >> "$PRESSO_OUT/timings.txt"
 stack_log "stack ready: hci0 (peripheral) $(stack_adapter_address hci0), hci1 (central) $(stack_adapter_address hci1)"
 
-scenario_timeout() {   # scenario_timeout FILE: seconds
-    local declared default=${PRESSO_SCENARIO_TIMEOUT:-400}
-    declared=$(sed -n 's/^# scenario-timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-    echo $(( ${declared:-0} > default ? declared : default ))
-}
-
 first=1
-while read -r scenario; do
+while read -r limit scenario; do
     [ -n "$scenario" ] || continue
     name=$(basename "$scenario" .sh)
     # A fresh bluetoothd per scenario: no device objects, caches or pending timers left by the
@@ -57,8 +52,6 @@ while read -r scenario; do
     first=0
     mkdir -p "$PRESSO_OUT/$name"
     t0=$(stack_uptime)
-    # Time box: PRESSO_SCENARIO_TIMEOUT, or the scenario's own `# scenario-timeout: S` if longer.
-    limit=$(scenario_timeout "$scenario")
     stack_log "=== scenario $name (time box $limit s)"
     PRESSO_SCENARIO=$name PRESSO_SCENARIO_OUT=$PRESSO_OUT/$name \
         timeout -k 10 "$limit" bash "$scenario" 3>&2 > "$PRESSO_OUT/$name/scenario.log" 2>&1
