@@ -5,18 +5,29 @@ BOOTS_PERIPHERAL=$(stack_adapter_address hci0)
 BOOTS_CENTRAL=$(stack_adapter_address hci1)
 BOOTS_NAME=Presso-$(echo "$BOOTS_PERIPHERAL" | tr -d : | tail -c 5)
 
-# boots_pressod_start DIR [ARGS...]: pressod on hci0 with DIR/pressod.conf (simulated pump, 6 chambers,
-# cap 200 mmHg, security = open: anyone may write; pairing is not these scenarios' subject), a
-# fresh state directory, its log in DIR/pressod.log; the program's name is "pressod". The guest is
-# emulated (TCG) on a shared host and its threads can stall for most of a second: the stall rule
-# (fault 0x0A, proven in SequencerTests) gets 3 s here so emulation does not end the session.
+# boots_write_config FILE STATE_DIR [KEY=VALUE...]: the pressod config of these scenarios: state in
+# STATE_DIR, the simulated pump with 6 chambers (cap 200 mmHg), Bluetooth on hci0 with the
+# [bluetooth] KEY=VALUE lines given (security, name, ...). The guest is emulated (TCG) on a shared
+# host and its threads can stall for most of a second: the stall rule (fault 0x0A, proven in
+# SequencerTests) gets 3 s here so emulation does not end the session.
+boots_write_config() {
+    local file=$1 state=$2 setting; shift 2
+    {
+        printf '[daemon]\nstate_directory = %s\n[bluetooth]\nadapter = hci0\n' "$state"
+        for setting in "$@"; do printf '%s = %s\n' "${setting%%=*}" "${setting#*=}"; done
+        printf '[safety]\nstall_timeout_ms = 3000\n[simulator]\nchambers = 6\n'
+    } > "$file"
+}
+
+# boots_pressod_start DIR [ARGS...]: pressod with DIR/pressod.conf (boots_write_config, security =
+# open: anyone may write; pairing is not these scenarios' subject), a fresh state directory, its
+# log in DIR/pressod.log; the program's name is "pressod".
 boots_pressod_start() {
     local dir=$1 state=/tmp/presso-boots-state
     rm -rf "$state"
-    printf '[bluetooth]\nadapter = hci0\nsecurity = open\n[safety]\nstall_timeout_ms = 3000\n[simulator]\nchambers = 6\n' > "$dir/pressod.conf"
+    boots_write_config "$dir/pressod.conf" "$state" security=open
     shift
-    program_start pressod "$dir/pressod.log" "$PRESSO_BIN_DIR/pressod" run --config "$dir/pressod.conf" \
-        --state-directory "$state" "$@"
+    program_start pressod "$dir/pressod.log" "$PRESSO_BIN_DIR/pressod" run --config "$dir/pressod.conf" "$@"
 }
 
 # boots_pressod_stop DIR [LOG]: SIGTERM; pressod must exit by itself within 30 s with its chambers

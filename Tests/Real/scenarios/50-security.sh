@@ -22,18 +22,7 @@ CENTRAL=$BOOTS_CENTRAL
 WORK=/tmp/presso-security
 WINDOW_S=10
 mkdir -p "$WORK/state"
-cat > "$WORK/pressod.conf" <<EOF
-[daemon]
-state_directory = $WORK/state
-[bluetooth]
-adapter = hci0
-name = Presso-Sec
-security = bonded
-pairing_window_s = $WINDOW_S
-[safety]
-# emulated guest: see guest/boots.sh
-stall_timeout_ms = 3000
-EOF
+boots_write_config "$WORK/pressod.conf" "$WORK/state" name=Presso-Sec security=bonded pairing_window_s=$WINDOW_S
 
 client() { boots_security_client "$1" "$2" --boots "$BOOTS_PERIPHERAL" "${@:3}"; }   # ACTION PREFIX [ARGS]
 pressod_start() { boots_pressod_run "$WORK/pressod.conf" --log-level info; }

@@ -38,19 +38,7 @@ cat > "$WORK/state/settings.json" <<'EOF'
  "program": {"kind": "wave", "holdSeconds": 120, "releaseSeconds": 5, "restSeconds": 300}}
 EOF
 write_config() {   # write_config ON_DISCONNECT
-    cat > "$WORK/pressod.conf" <<EOF
-[daemon]
-state_directory = $WORK/state
-[bluetooth]
-adapter = hci0
-name = Presso-Res
-security = open
-on_disconnect = $1
-[safety]
-stall_timeout_ms = 3000
-[simulator]
-chambers = 6
-EOF
+    boots_write_config "$WORK/pressod.conf" "$WORK/state" name=Presso-Res security=open on_disconnect="$1"
 }
 client() {   # client ACTION PREFIX [ARGS...]
     # A central that still caches the boots (a link closed less than bluetoothd's 30 s ago) prints
