@@ -260,33 +260,45 @@ class Scenario:
     def wave(self, up):
         """(c) chambers 1..6 in order, each inflated alone with the pump on; each sealed at its target."""
         hold = self.plant.wait_state(dict({'pump': 0, 'exhaust': 0}, **{i: 0 for i in INLETS}), 60, up, 'holding')
-        # The plant reads every line once a millisecond and stamps one pass's changes alike: judge
-        # whole passes. pressod sets the lines one after another, so a pass can catch a switch
-        # between two chambers half done (old inlet closed, new one not yet open); such a state
-        # must be gone by the next pass.
+        # The plant reads every line once a millisecond (until two reads agree: a pass is one
+        # instant) and stamps one pass's changes alike: judge whole passes. pressod sets its lines
+        # one after another, the old inlet closed before the new one opens, so a pass can catch a
+        # switch between two chambers half done (pump on, no inlet open). That is a transient if
+        # the next pass ends it (the next chamber's inlet open, or the pump off). How long it
+        # lasted depends on the scheduler (an emulated CPU stalls for hundreds of ms on a loaded
+        # host): measured and printed, never asserted.
         order, sealed_at, transients = [], {}, []
         state = self.plant.state_at(up)
         passes = {}
         for i, t, name, level in self.plant.line_events(up, hold + 1):
             passes.setdefault(t, []).append((i, name, level))
         times = sorted(passes)
-        for n, t in enumerate(times):
+        half_done = None
+        for t in times:
             for i, name, level in passes[t]:
                 state[name] = level
                 if name.startswith('inlet') and level == 0 and int(name[5:]) in order:
                     sealed_at[int(name[5:])] = i
             open_inlets = [c for c in range(1, CHAMBERS + 1) if state[f'inlet{c}'] == 1]
+            if half_done is not None:
+                expect(state['pump'] == 0 or len(open_inlets) == 1,
+                       f'a chamber switch seen half done at {half_done} did not end in the next pass at {t}:'
+                       f' pump {state["pump"]} inlets {open_inlets}')
+                transients.append(t - half_done)
+                half_done = None
             if state['pump'] != 1:
                 continue
-            if not open_inlets and n + 1 < len(times) and times[n + 1] - t < 0.005:
-                transients.append(t)
+            if not open_inlets and state['exhaust'] == 0:
+                half_done = t
                 continue
             expect(len(open_inlets) == 1 and state['exhaust'] == 0,
                    f'pump on with inlets {open_inlets} exhaust {state["exhaust"]} at {t}')
             if not order or order[-1] != open_inlets[0]:
                 order.append(open_inlets[0])
+        expect(half_done is None, f'a chamber switch seen half done at {half_done} never ended')
         if transients:
-            print(f'{len(transients)} pass(es) caught a chamber switch half done (< 5 ms)', flush=True)
+            print(f'{len(transients)} pass(es) caught a chamber switch half done; the longest lasted'
+                  f' {max(transients) * 1000:.1f} ms (plant passes apart)', flush=True)
         print(f'wave order: {order}', flush=True)
         expect(order == list(range(1, CHAMBERS + 1)), f'inflation order {order}')
         return hold, sealed_at

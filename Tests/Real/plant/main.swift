@@ -164,9 +164,17 @@ var next = timespec()
 clock_gettime(CLOCK_MONOTONIC, &next)
 while true {
     let t = now()
-    // What pressod drives now.
-    for (i, attribute) in values.enumerated() {
-        let level = attribute.readLevel() != activeLow[i]
+    // What pressod drives now: one line at a time, so a read can straddle pressod's own writes
+    // (pump read still on, then the inlet it closed after switching the pump off: a state that
+    // never was). Read until two whole reads agree: then no line moved between them, and the
+    // levels are those of one instant (pressod's writes are microseconds apart; 8 tries bound it).
+    var snapshot = values.indices.map { values[$0].readLevel() != activeLow[$0] }
+    for _ in 0..<8 {
+        let again = values.indices.map { values[$0].readLevel() != activeLow[$0] }
+        if again == snapshot { break }
+        snapshot = again
+    }
+    for (i, level) in snapshot.enumerated() {
         if levels[i] != level {
             levels[i] = level
             emit("L \(stamp(t)) \(outputs[i]) \(level ? 1 : 0)")
