@@ -160,6 +160,9 @@ var lastReport = 0.0
 var last = now()
 emit("M \(stamp(last)) plant-ready")
 
+/// Every output's logical level, read one line after another.
+@MainActor func readLevels() -> [Bool] { values.indices.map { values[$0].readLevel() != activeLow[$0] } }
+
 var next = timespec()
 clock_gettime(CLOCK_MONOTONIC, &next)
 while true {
@@ -168,9 +171,9 @@ while true {
     // (pump read still on, then the inlet it closed after switching the pump off: a state that
     // never was). Read until two whole reads agree: then no line moved between them, and the
     // levels are those of one instant (pressod's writes are microseconds apart; 8 tries bound it).
-    var snapshot = values.indices.map { values[$0].readLevel() != activeLow[$0] }
+    var snapshot = readLevels()
     for _ in 0..<8 {
-        let again = values.indices.map { values[$0].readLevel() != activeLow[$0] }
+        let again = readLevels()
         if again == snapshot { break }
         snapshot = again
     }
