@@ -21,13 +21,14 @@ boots_write_config() {
 
 # boots_pressod_start DIR [ARGS...]: pressod with DIR/pressod.conf (boots_write_config, security =
 # open: anyone may write; pairing is not these scenarios' subject), a fresh state directory, its
-# log in DIR/pressod.log; the program's name is "pressod".
+# log in DIR/pressod.log (BOOTS_LOG); the program's name is "pressod".
 boots_pressod_start() {
     local dir=$1 state=/tmp/presso-boots-state
     rm -rf "$state"
     boots_write_config "$dir/pressod.conf" "$state" security=open
     shift
-    program_start pressod "$dir/pressod.log" "$PRESSO_BIN_DIR/pressod" run --config "$dir/pressod.conf" "$@"
+    BOOTS_LOG=$dir/pressod.log
+    program_start pressod "$BOOTS_LOG" "$PRESSO_BIN_DIR/pressod" run --config "$dir/pressod.conf" "$@"
 }
 
 # boots_pressod_stop DIR [LOG]: SIGTERM; pressod must exit by itself within 30 s with its chambers
@@ -66,9 +67,13 @@ boots_pressod_run() {
     BOOTS_RUNS=$((BOOTS_RUNS + 1)); BOOTS_LOG=$PRESSO_SCENARIO_OUT/pressod.$BOOTS_RUNS.log
     program_start pressod "$BOOTS_LOG" "$PRESSO_BIN_DIR/pressod" run --config "$1" "${@:2}"
 }
+# boots_log_count PATTERN: lines of the latest run's log (BOOTS_LOG) matching PATTERN so far;
+# boots_log_at_least PATTERN N: at least N of them.
+boots_log_count() { grep -c "$1" "$BOOTS_LOG" 2>/dev/null; }
+boots_log_at_least() { [ "$(boots_log_count "$1")" -ge "$2" ]; }
 # How often the latest run has registered on hci0 (application and advertisement) so far.
-boots_registrations() { grep -c 'registered on hci0 in' "$BOOTS_LOG" 2>/dev/null; }
-boots_registered_times() { [ "$(boots_registrations)" -ge "$1" ]; }
+boots_registrations() { boots_log_count 'registered on hci0 in'; }
+boots_registered_times() { boots_log_at_least 'registered on hci0 in' "$1"; }
 # boots_wait_registered SECONDS [TIMES]: the latest run runs, has registered TIMES (1) times within
 # SECONDS, and bluetoothd broadcasts its advertisement.
 boots_wait_registered() {

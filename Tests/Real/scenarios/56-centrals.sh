@@ -20,14 +20,11 @@ set -u
 . "$PRESSO_REAL/guest/stack.sh"
 . "$PRESSO_REAL/guest/boots.sh"
 OUT=$PRESSO_SCENARIO_OUT
-LOG=$OUT/pressod.log
 
 boots_pressod_start "$OUT"
 check pressod-registers boots_registered || exit 1
 check pressod-advertises-as-"$BOOTS_NAME" boots_named "$OUT" || exit 1
 
-count_lines() { grep -c "$1" "$LOG" 2>/dev/null; }
-at_least() { [ "$(count_lines "$1")" -ge "$2" ]; }
 adapters_on_bus() { local i; for i in $(seq 0 $(($1 - 1))); do stack_adapter_on_bus "hci$i" || return 1; done; }
 # Per re-add: controllers, wall seconds from starting btvirt to pressod's log line (0.2 s polling;
 # the kernel's and bluetoothd's set-up of the new controllers included), pressod's own figure
@@ -35,16 +32,16 @@ adapters_on_bus() { local i; for i in $(seq 0 $(($1 - 1))); do stack_adapter_on_
 : > "$OUT/readd-times.txt"
 readd() {   # readd COUNT: btvirt stopped, started with COUNT controllers; pressod registers again
     local count=$1 removed registered t0 t1 own
-    removed=$(count_lines 'adapter hci0 was removed'); registered=$(count_lines 'registered on hci0 in')
+    removed=$(boots_log_count 'adapter hci0 was removed'); registered=$(boots_registrations)
     stack_stop_btvirt || { echo "controllers still there: $(ls /sys/class/bluetooth)" >&2; return 1; }
-    wait_for 20 at_least 'adapter hci0 was removed' $((removed + 1)) || { echo "pressod logged no removal" >&2; return 1; }
+    wait_for 20 boots_log_at_least 'adapter hci0 was removed' $((removed + 1)) || { echo "pressod logged no removal" >&2; return 1; }
     wait_for 5 bash -c '! busctl --system get-property org.bluez /org/bluez/hci0 org.bluez.Adapter1 Address' \
         || { echo "bluetoothd still lists hci0" >&2; return 1; }
     t0=$(date +%s.%N)
     stack_start_btvirt "$PRESSO_SHIM" "$count" stack_adapter_on_bus || return 1
-    wait_for 30 at_least 'registered on hci0 in' $((registered + 1)) || { echo "pressod did not register again" >&2; return 1; }
+    wait_for 30 boots_registered_times $((registered + 1)) || { echo "pressod did not register again" >&2; return 1; }
     t1=$(date +%s.%N)
-    own=$(grep 'registered on hci0 in' "$LOG" | tail -n 1 | sed -n 's/.* in \([0-9.]*\) seconds.*/\1/p')
+    own=$(grep 'registered on hci0 in' "$BOOTS_LOG" | tail -n 1 | sed -n 's/.* in \([0-9.]*\) seconds.*/\1/p')
     echo "$count $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}') $own" >> "$OUT/readd-times.txt"
     stack_wait_advertising 15 || { echo "bluetoothd broadcasts no advertisement" >&2; return 1; }
     wait_for 20 adapters_on_bus "$count" && stack_power_adapters $(seq -f 'hci%g' 1 $((count - 1))) || return 1
@@ -55,13 +52,13 @@ readd() {   # readd COUNT: btvirt stopped, started with COUNT controllers; press
 # ---- 1. removed, re-added with a third controller ----------------------------------------------
 check adapter-readded-3-reregisters readd 3 || exit 1
 # (BlueZ may release the advertisement before it removes the adapter: either reason is logged.)
-check pressod-logged-unregistered grep -q 'Bluetooth registration lost' "$LOG"
+check pressod-logged-unregistered grep -q 'Bluetooth registration lost' "$BOOTS_LOG"
 
 # ---- 2. two centrals at once ---------------------------------------------------------------------
 "$PRESSO_PY" "$PRESSO_REAL/clients/two_centrals.py" --peripheral "$BOOTS_PERIPHERAL" --name "$BOOTS_NAME" \
     --adapters hci1,hci2 --prefix two-centrals --log "$OUT/two-centrals.log"
 both_logged() {   # pressod saw the two centrals connected, each a different device
-    [ "$(grep 'central connected:' "$LOG" | sed 's/.*central connected: //' | sort -u | wc -l)" -ge 2 ]
+    [ "$(grep 'central connected:' "$BOOTS_LOG" | sed 's/.*central connected: //' | sort -u | wc -l)" -ge 2 ]
 }
 check pressod-logged-two-centrals both_logged
 
